@@ -1,0 +1,238 @@
+//! Command-line parsing and dispatch.
+
+mod bench;
+mod policies;
+mod store;
+mod tools;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use deskhand::clock::{Clock, parse_rfc3339};
+use deskhand::config::Paths;
+use deskhand::plugins::{PluginRegistry, Sandbox, SandboxConfig};
+use deskhand::policy::{PolicyEngine, PolicyGate, PolicyPaths};
+use deskhand::store::{OrderStore, SqliteStore};
+
+/// deskhand: a local customer-support agent with sandboxed WebAssembly tools.
+#[derive(Parser)]
+#[command(name = "deskhand", version, about)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command understands.
+#[derive(clap::Args, Clone)]
+pub struct GlobalArgs {
+    /// Where the store and everything else deskhand writes live.
+    #[arg(long, global = true, env = "DESKHAND_DATA_DIR", default_value = deskhand::config::DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+
+    /// Directory of tool plugins (.wasm components); defaults to the plugins built with deskhand.
+    #[arg(long = "plugins", global = true, env = "DESKHAND_PLUGINS")]
+    pub plugins_dir: Option<PathBuf>,
+
+    /// Wall-clock budget of one plugin call, in milliseconds.
+    #[arg(
+        long,
+        global = true,
+        env = "DESKHAND_PLUGIN_TIMEOUT_MS",
+        default_value_t = 200
+    )]
+    pub plugin_timeout_ms: u64,
+
+    /// Memory cap of one plugin call, in MiB.
+    #[arg(
+        long,
+        global = true,
+        env = "DESKHAND_PLUGIN_MEMORY_MIB",
+        default_value_t = 32
+    )]
+    pub plugin_memory_mib: usize,
+
+    /// The policy configuration file.
+    #[arg(
+        long = "policies",
+        global = true,
+        env = "DESKHAND_POLICIES",
+        value_name = "FILE"
+    )]
+    pub policies_file: Option<PathBuf>,
+
+    /// Directory of policy components (.wasm); defaults to the policies built with deskhand.
+    #[arg(
+        long,
+        global = true,
+        env = "DESKHAND_POLICY_MODULES",
+        value_name = "DIR"
+    )]
+    pub policy_modules: Option<PathBuf>,
+
+    /// Directory of policy test cases (*.toml); defaults to tests/ beside the configuration file.
+    #[arg(long, global = true, env = "DESKHAND_POLICY_TESTS", value_name = "DIR")]
+    pub policy_tests: Option<PathBuf>,
+
+    /// Fix the business clock at this RFC 3339 instant instead of the system time.
+    #[arg(long, global = true, env = "DESKHAND_NOW", value_name = "RFC3339")]
+    pub now: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List and call tool plugins.
+    #[command(subcommand)]
+    Tools(tools::ToolsCommand),
+    /// List, test and inspect the business policies.
+    #[command(subcommand)]
+    Policies(policies::PoliciesCommand),
+    /// Seed or reset the order store.
+    #[command(subcommand)]
+    Store(store::StoreCommand),
+    /// Measure speed and print the numbers.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+/// Parses the command line and runs the command.
+pub fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    init_tracing();
+    match cli.command {
+        Command::Tools(command) => tools::run(&cli.global, command),
+        Command::Policies(command) => policies::run(&cli.global, command),
+        Command::Store(command) => store::run(&cli.global, command),
+        Command::Bench(command) => bench::run(&cli.global, command),
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DESKHAND_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+impl GlobalArgs {
+    /// The paths these options select.
+    pub fn paths(&self) -> Paths {
+        let mut paths = Paths {
+            data_dir: self.data_dir.clone(),
+            ..Paths::default()
+        };
+        if let Some(dir) = &self.plugins_dir {
+            paths.plugins_dir = dir.clone();
+        }
+        paths
+    }
+
+    /// The business clock: fixed by `--now`, the system time otherwise.
+    pub fn clock(&self) -> anyhow::Result<Clock> {
+        match &self.now {
+            Some(text) => {
+                let at = parse_rfc3339(text).with_context(|| {
+                    format!("--now {text:?} is not an RFC 3339 time such as 2026-06-15T12:00:00Z")
+                })?;
+                Ok(Clock::fixed(at))
+            }
+            None => Ok(Clock::system()),
+        }
+    }
+
+    /// The sandbox limits these options select.
+    pub fn sandbox_config(&self) -> SandboxConfig {
+        SandboxConfig {
+            timeout: Duration::from_millis(self.plugin_timeout_ms.max(1)),
+            memory_limit: self.plugin_memory_mib.max(1) << 20,
+            ..SandboxConfig::default()
+        }
+    }
+
+    /// The sandbox every plugin and policy of this process runs in.
+    pub fn sandbox(&self) -> anyhow::Result<Arc<Sandbox>> {
+        Sandbox::new(self.sandbox_config()).context("starting the wasmtime sandbox")
+    }
+
+    /// Where the policies come from.
+    pub fn policy_paths(&self) -> PolicyPaths {
+        let mut paths = PolicyPaths::builtin();
+        if let Some(file) = &self.policies_file {
+            paths.config = file.clone();
+            paths.tests = file
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .join("tests");
+        }
+        if let Some(dir) = &self.policy_modules {
+            paths.modules = dir.clone();
+        }
+        if let Some(dir) = &self.policy_tests {
+            paths.tests = dir.clone();
+        }
+        paths
+    }
+
+    /// Loads the policy set; it must be valid and pass its tests.
+    pub fn load_policies(&self) -> anyhow::Result<Arc<PolicyEngine>> {
+        let paths = self.policy_paths();
+        let engine = PolicyEngine::load(self.sandbox()?, paths.clone())
+            .with_context(|| format!("loading the policies from {}", paths.config.display()))?;
+        Ok(Arc::new(engine))
+    }
+
+    /// Opens the store in the data directory, seeding the demo shop if it is empty.
+    pub fn open_store(&self, clock: &Clock) -> anyhow::Result<Arc<SqliteStore>> {
+        let path = self.paths().store_file();
+        let store = SqliteStore::open(&path)
+            .with_context(|| format!("opening the store {}", path.display()))?;
+        if store.is_empty()? {
+            let seeded = deskhand::store::seed::seed(&store, clock.now())
+                .context("seeding the demo shop")?;
+            eprintln!(
+                "seeded the demo shop into {}: {} customers, {} orders",
+                path.display(),
+                seeded.customers,
+                seeded.orders
+            );
+        }
+        Ok(Arc::new(store))
+    }
+
+    /// Loads the plugins and the policies into one gate, sharing one sandbox.
+    pub fn load_gate(&self, store: Arc<SqliteStore>) -> anyhow::Result<PolicyGate> {
+        let sandbox = self.sandbox()?;
+        let tools = self.load_plugins_in(sandbox.clone())?;
+        let paths = self.policy_paths();
+        let policies = PolicyEngine::load(sandbox, paths.clone())
+            .with_context(|| format!("loading the policies from {}", paths.config.display()))?;
+        Ok(PolicyGate::new(tools, Arc::new(policies), store))
+    }
+
+    /// Loads the plugins directory, reporting plugins that were skipped.
+    pub fn load_plugins(&self) -> anyhow::Result<Arc<PluginRegistry>> {
+        self.load_plugins_in(self.sandbox()?)
+    }
+
+    fn load_plugins_in(&self, sandbox: Arc<Sandbox>) -> anyhow::Result<Arc<PluginRegistry>> {
+        let dir = self.paths().plugins_dir;
+        let registry = PluginRegistry::load(sandbox, &dir).with_context(|| {
+            format!(
+                "loading plugins from {} (build them with `cargo build`, or point --plugins at a folder of .wasm files)",
+                dir.display()
+            )
+        })?;
+        for failure in registry.catalog().failures() {
+            eprintln!("warning: skipped plugin {failure}");
+        }
+        Ok(Arc::new(registry))
+    }
+}

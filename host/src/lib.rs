@@ -1,0 +1,22 @@
+//! deskhand: a local customer-support agent whose tools and business rules
+//! are sandboxed WebAssembly plugins.
+//!
+//! The subsystems, one module each:
+//!
+//! * [`store`]: the embedded SQLite store of customers, orders, refunds and
+//!   their event log, behind the [`store::OrderStore`] trait;
+//! * [`plugins`]: the wasmtime host that loads tool plugins from a directory,
+//!   validates every call against the tool's JSON Schemas, runs it in a
+//!   sandbox scoped to one customer, and hot-reloads changed files;
+//! * [`policy`]: business rules as components, hot-reloaded as one
+//!   revision, gating every tool call that changes something;
+//! * [`clock`]: the business clock, fixed in tests and scenarios;
+//! * [`config`]: where things live on disk;
+//! * [`watch`]: debounced file watching for hot reload.
+
+pub mod clock;
+pub mod config;
+pub mod plugins;
+pub mod policy;
+pub mod store;
+pub mod watch;

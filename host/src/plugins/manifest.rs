@@ -1,0 +1,141 @@
+//! A tool's manifest as the host keeps it: checked, with compiled schemas.
+
+use serde::Serialize;
+
+use super::bindings::{WitEffect, WitToolManifest};
+use super::schema::JsonSchema;
+
+/// What a tool does to the world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effect {
+    /// Only reads.
+    ReadOnly,
+    /// Changes something that can be undone.
+    Reversible,
+    /// Changes something that cannot be undone (money, shipments).
+    Irreversible,
+}
+
+impl Effect {
+    /// The kebab-case word used in the WIT contract and in tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::ReadOnly => "read-only",
+            Effect::Reversible => "reversible",
+            Effect::Irreversible => "irreversible",
+        }
+    }
+}
+
+impl From<WitEffect> for Effect {
+    fn from(effect: WitEffect) -> Self {
+        match effect {
+            WitEffect::ReadOnly => Effect::ReadOnly,
+            WitEffect::Reversible => Effect::Reversible,
+            WitEffect::Irreversible => Effect::Irreversible,
+        }
+    }
+}
+
+/// A validated tool manifest.
+pub struct ToolManifest {
+    /// Unique snake_case name.
+    pub name: String,
+    /// What the tool does, for the language model.
+    pub description: String,
+    /// The tool's own version.
+    pub version: String,
+    pub effect: Effect,
+    /// Schema of the arguments object.
+    pub params: JsonSchema,
+    /// Schema of the result.
+    pub result: JsonSchema,
+}
+
+impl ToolManifest {
+    /// Checks a manifest returned by a plugin: a snake_case name, a
+    /// description, a version, and schemas that compile (the arguments one
+    /// describing an object).
+    pub fn validate(raw: WitToolManifest) -> Result<Self, String> {
+        if !is_snake_case(&raw.name) {
+            return Err(format!(
+                "tool name {:?} must be snake_case: a lowercase letter, then lowercase letters, \
+                 digits or underscores, at most 64 characters",
+                raw.name
+            ));
+        }
+        let description = raw.description.trim();
+        if description.is_empty() || description.len() > 2000 {
+            return Err(format!(
+                "{}: the description must say what the tool does in 1 to 2000 characters",
+                raw.name
+            ));
+        }
+        if raw.version.trim().is_empty() {
+            return Err(format!("{}: the version is empty", raw.name));
+        }
+        let params = JsonSchema::compile(&raw.params_schema)
+            .map_err(|e| format!("{}: params-schema: {e}", raw.name))?;
+        if params.source().get("type").and_then(|t| t.as_str()) != Some("object") {
+            return Err(format!(
+                "{}: params-schema must describe an object (\"type\": \"object\")",
+                raw.name
+            ));
+        }
+        let result = JsonSchema::compile(&raw.result_schema)
+            .map_err(|e| format!("{}: result-schema: {e}", raw.name))?;
+        Ok(ToolManifest {
+            name: raw.name,
+            description: description.to_string(),
+            version: raw.version,
+            effect: raw.effect.into(),
+            params,
+            result,
+        })
+    }
+}
+
+fn is_snake_case(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && name.len() <= 64
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(name: &str, params: &str) -> WitToolManifest {
+        WitToolManifest {
+            name: name.into(),
+            description: "Does a thing.".into(),
+            params_schema: params.into(),
+            result_schema: r#"{"type": "object"}"#.into(),
+            effect: WitEffect::ReadOnly,
+            version: "1.0.0".into(),
+        }
+    }
+
+    #[test]
+    fn names_must_be_snake_case() {
+        assert!(ToolManifest::validate(raw("track_order", r#"{"type": "object"}"#)).is_ok());
+        for bad in ["TrackOrder", "track-order", "1track", "", "track order"] {
+            let err = ToolManifest::validate(raw(bad, r#"{"type": "object"}"#))
+                .err()
+                .unwrap();
+            assert!(err.contains("snake_case"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn params_schema_must_compile_and_describe_an_object() {
+        let err = ToolManifest::validate(raw("t", r#"{"type": "string"}"#))
+            .err()
+            .unwrap();
+        assert!(err.contains("must describe an object"), "{err}");
+        let err = ToolManifest::validate(raw("t", "{")).err().unwrap();
+        assert!(err.contains("params-schema"), "{err}");
+    }
+}

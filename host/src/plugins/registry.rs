@@ -1,0 +1,240 @@
+//! The set of tool plugins loaded from a directory, swapped as a whole on
+//! every reload.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+use serde_json::Value;
+
+use super::error::{LoadError, ToolError, available_list};
+use super::plugin::Plugin;
+use super::sandbox::Sandbox;
+use super::scope::CustomerScope;
+
+/// One consistent view of the loaded plugins.
+#[derive(Default)]
+pub struct Catalog {
+    /// Working plugins by tool name.
+    by_name: BTreeMap<String, Arc<Plugin>>,
+    /// Files that were not loaded, and why.
+    failures: Vec<LoadError>,
+}
+
+impl Catalog {
+    /// The plugins, sorted by tool name.
+    pub fn plugins(&self) -> impl Iterator<Item = &Arc<Plugin>> {
+        self.by_name.values()
+    }
+
+    /// The files that failed to load, and why.
+    pub fn failures(&self) -> &[LoadError] {
+        &self.failures
+    }
+}
+
+/// What one (re)load of the directory changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReloadReport {
+    /// Tools that appeared.
+    pub added: Vec<String>,
+    /// Tools whose file changed.
+    pub replaced: Vec<String>,
+    /// Tools whose file was removed.
+    pub removed: Vec<String>,
+    /// Files that failed to load (a working earlier version, if any, stays).
+    pub failed: Vec<String>,
+}
+
+impl ReloadReport {
+    /// Whether anything changed.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.replaced.is_empty()
+            && self.removed.is_empty()
+            && self.failed.is_empty()
+    }
+}
+
+/// The tool plugins of one directory.
+///
+/// Every `.wasm` file in the directory is loaded; a file that fails is
+/// reported with its path and reason and skipped, and the others load.
+/// [`reload`](PluginRegistry::reload) rescans the directory and swaps in a new
+/// [`Catalog`] at once; callers holding an `Arc<Plugin>` finish on it.
+pub struct PluginRegistry {
+    sandbox: Arc<Sandbox>,
+    dir: PathBuf,
+    catalog: RwLock<Arc<Catalog>>,
+}
+
+impl PluginRegistry {
+    /// Loads every plugin in `dir`. Fails only if the directory cannot be read.
+    pub fn load(sandbox: Arc<Sandbox>, dir: impl Into<PathBuf>) -> Result<Self, LoadError> {
+        let registry = PluginRegistry {
+            sandbox,
+            dir: dir.into(),
+            catalog: RwLock::new(Arc::new(Catalog::default())),
+        };
+        registry.reload()?;
+        for failure in registry.catalog().failures() {
+            tracing::warn!("plugin skipped: {failure}");
+        }
+        Ok(registry)
+    }
+
+    /// The directory the plugins come from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The sandbox the plugins run in.
+    pub fn sandbox(&self) -> &Arc<Sandbox> {
+        &self.sandbox
+    }
+
+    /// The current catalog.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.read().clone()
+    }
+
+    /// The plugin providing tool `name`.
+    pub fn get(&self, name: &str) -> Option<Arc<Plugin>> {
+        self.catalog.read().by_name.get(name).cloned()
+    }
+
+    /// Looks up tool `name`, or explains which tools exist.
+    pub fn require(&self, name: &str) -> Result<Arc<Plugin>, ToolError> {
+        let catalog = self.catalog();
+        catalog
+            .by_name
+            .get(name)
+            .cloned()
+            .ok_or_else(|| ToolError::UnknownTool {
+                name: name.to_string(),
+                available: available_list(catalog.by_name.keys().map(String::as_str)),
+            })
+    }
+
+    /// Calls tool `name` for the customer of `scope`.
+    pub fn call(
+        &self,
+        name: &str,
+        scope: &CustomerScope,
+        args: &Value,
+    ) -> Result<Value, ToolError> {
+        self.require(name)?.invoke(scope, args)
+    }
+
+    /// Rescans the directory and installs the new catalog. Unchanged files are
+    /// not recompiled; a file that now fails keeps its last working version.
+    pub fn reload(&self) -> Result<ReloadReport, LoadError> {
+        let files = wasm_files(&self.dir)?;
+        let previous = self.catalog();
+        let previous_by_path: BTreeMap<&Path, &Arc<Plugin>> =
+            previous.by_name.values().map(|p| (p.path(), p)).collect();
+
+        let mut next = Catalog::default();
+        let mut report = ReloadReport::default();
+        for path in files {
+            let bytes = match std::fs::read(&path) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    next.failures.push(LoadError::Read {
+                        path,
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            let old = previous_by_path.get(path.as_path()).copied();
+            let plugin = match old {
+                Some(old) if old.digest() == super::plugin::digest_of(&bytes) => old.clone(),
+                _ => match Plugin::from_bytes(&self.sandbox, &path, &bytes) {
+                    Ok(plugin) => {
+                        match old {
+                            Some(old) => report.replaced.push(old.name().to_string()),
+                            None => report.added.push(plugin.name().to_string()),
+                        }
+                        Arc::new(plugin)
+                    }
+                    Err(error) => {
+                        tracing::warn!("plugin not loaded: {error}");
+                        report.failed.push(path.display().to_string());
+                        next.failures.push(error);
+                        match old {
+                            Some(old) => old.clone(),
+                            None => continue,
+                        }
+                    }
+                },
+            };
+            if let Some(other) = next.by_name.get(plugin.name()) {
+                next.failures.push(LoadError::Duplicate {
+                    path: path.clone(),
+                    name: plugin.name().to_string(),
+                    other: other.path().to_path_buf(),
+                });
+                continue;
+            }
+            next.by_name.insert(plugin.name().to_string(), plugin);
+        }
+        for (name, old) in &previous.by_name {
+            let still_there = next
+                .by_name
+                .values()
+                .any(|p| Arc::ptr_eq(p, old) || p.path() == old.path());
+            if !still_there {
+                report.removed.push(name.clone());
+            }
+        }
+        *self.catalog.write() = Arc::new(next);
+        if !report.is_empty() {
+            tracing::info!(
+                added = ?report.added,
+                replaced = ?report.replaced,
+                removed = ?report.removed,
+                failed = ?report.failed,
+                "plugins reloaded"
+            );
+        }
+        Ok(report)
+    }
+}
+
+/// The `.wasm` files directly in `dir`, sorted by name so duplicates resolve
+/// the same way every time.
+fn wasm_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| LoadError::Directory {
+        path: dir.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "wasm") && path.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+impl PluginRegistry {
+    /// Reloads the registry whenever a `.wasm` file in its directory is added,
+    /// replaced or removed, until the returned watcher is dropped.
+    pub fn watch(self: &Arc<Self>) -> Result<crate::watch::FileWatcher, crate::watch::WatchError> {
+        let registry = Arc::downgrade(self);
+        crate::watch::FileWatcher::spawn(
+            "plugins",
+            &[self.dir.as_path()],
+            |path| path.extension().is_some_and(|ext| ext == "wasm"),
+            move || {
+                if let Some(registry) = registry.upgrade()
+                    && let Err(e) = registry.reload()
+                {
+                    tracing::error!("plugin reload failed: {e}");
+                }
+            },
+        )
+    }
+}

@@ -1,0 +1,64 @@
+//! Helpers shared by the integration tests: a seeded shop at a fixed time and
+//! plugin folders built from the workspace's plugins.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use deskhand::clock::Clock;
+use deskhand::plugins::{
+    BUILTIN_PLUGINS_DIR, CustomerScope, PluginRegistry, Sandbox, SandboxConfig, TEST_PLUGINS_DIR,
+};
+use deskhand::store::{OrderStore, SqliteStore, seed};
+
+/// 2026-06-15T12:00:00Z: the instant the test shop is seeded at.
+pub const NOW: i64 = 1_781_524_800;
+pub const DAY: i64 = 86_400;
+
+/// A demo shop in memory, seeded at [`NOW`], with a clock fixed there.
+pub fn shop() -> (Arc<dyn OrderStore>, Clock) {
+    let store = SqliteStore::in_memory().expect("in-memory store");
+    seed::seed(&store, NOW).expect("seeding the demo shop");
+    (Arc::new(store), Clock::fixed(NOW))
+}
+
+/// The scope of a call made for `customer`.
+pub fn scope(store: &Arc<dyn OrderStore>, clock: &Clock, customer: &str) -> CustomerScope {
+    CustomerScope::new(customer, store.clone(), clock.clone())
+}
+
+/// Sandbox limits for tests: the defaults, with a compile cache private to
+/// the test build (so tests do not recompile every plugin, nor touch ~/.cache).
+pub fn sandbox_config() -> SandboxConfig {
+    SandboxConfig {
+        compile_cache: Some(Path::new(env!("CARGO_TARGET_TMPDIR")).join("wasmtime-cache")),
+        ..SandboxConfig::default()
+    }
+}
+
+/// The registry of the shipped plugins, as `deskhand` loads them by default.
+pub fn builtin_registry() -> PluginRegistry {
+    let sandbox = Sandbox::new(sandbox_config()).expect("sandbox");
+    PluginRegistry::load(sandbox, BUILTIN_PLUGINS_DIR).expect("loading the built-in plugins")
+}
+
+/// A shipped plugin's component file.
+pub fn builtin_plugin(name: &str) -> PathBuf {
+    Path::new(BUILTIN_PLUGINS_DIR).join(format!("{name}.wasm"))
+}
+
+/// A test plugin's (or the template's) component file.
+pub fn test_plugin(name: &str) -> PathBuf {
+    Path::new(TEST_PLUGINS_DIR).join(format!("{name}.wasm"))
+}
+
+/// A fresh directory holding copies of `files` under the given names.
+pub fn plugin_dir(files: &[(&Path, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (from, name) in files {
+        std::fs::copy(from, dir.path().join(name))
+            .unwrap_or_else(|e| panic!("copying {}: {e}", from.display()));
+    }
+    dir
+}
