@@ -16,6 +16,13 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// `deskhand tools call TOOL --customer C001 --args ARGS [extra…]`.
+fn tools_call(data_dir: &std::path::Path, tool: &str, args: &str, extra: &[&str]) -> Output {
+    let mut argv = vec!["tools", "call", tool, "--customer", "C001", "--args", args];
+    argv.extend_from_slice(extra);
+    deskhand(data_dir, &argv)
+}
+
 #[test]
 fn tools_list_prints_every_tool_with_effect_version_and_arguments() {
     let data = tempfile::tempdir().unwrap();
@@ -49,18 +56,7 @@ fn tools_list_prints_every_tool_with_effect_version_and_arguments() {
 #[test]
 fn tools_call_prints_the_json_result() {
     let data = tempfile::tempdir().unwrap();
-    let out = deskhand(
-        data.path(),
-        &[
-            "tools",
-            "call",
-            "track_order",
-            "--customer",
-            "C001",
-            "--args",
-            r#"{"order_id": "1006"}"#,
-        ],
-    );
+    let out = tools_call(data.path(), "track_order", r#"{"order_id": "1006"}"#, &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(result["status"], "shipped");
@@ -71,18 +67,7 @@ fn tools_call_prints_the_json_result() {
 #[test]
 fn a_refused_call_prints_the_code_and_exits_non_zero() {
     let data = tempfile::tempdir().unwrap();
-    let out = deskhand(
-        data.path(),
-        &[
-            "tools",
-            "call",
-            "cancel_order",
-            "--customer",
-            "C001",
-            "--args",
-            r#"{"order_id": "1006"}"#,
-        ],
-    );
+    let out = tools_call(data.path(), "cancel_order", r#"{"order_id": "1006"}"#, &[]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("error[already-shipped]"), "{stderr}");
@@ -92,48 +77,15 @@ fn a_refused_call_prints_the_code_and_exits_non_zero() {
 #[test]
 fn changes_persist_in_the_data_directory() {
     let data = tempfile::tempdir().unwrap();
-    let cancel = deskhand(
-        data.path(),
-        &[
-            "tools",
-            "call",
-            "cancel_order",
-            "--customer",
-            "C001",
-            "--args",
-            r#"{"order_id": "1002"}"#,
-        ],
-    );
+    let cancel = tools_call(data.path(), "cancel_order", r#"{"order_id": "1002"}"#, &[]);
     assert!(cancel.status.success(), "{}", text(&cancel.stderr));
-    let track = deskhand(
-        data.path(),
-        &[
-            "tools",
-            "call",
-            "track_order",
-            "--customer",
-            "C001",
-            "--args",
-            r#"{"order_id": "1002"}"#,
-        ],
-    );
+    let track = tools_call(data.path(), "track_order", r#"{"order_id": "1002"}"#, &[]);
     let result: serde_json::Value = serde_json::from_slice(&track.stdout).unwrap();
     assert_eq!(result["status"], "cancelled");
     // Reset brings the demo shop back.
     let reset = deskhand(data.path(), &["store", "reset"]);
     assert!(reset.status.success(), "{}", text(&reset.stderr));
-    let track = deskhand(
-        data.path(),
-        &[
-            "tools",
-            "call",
-            "track_order",
-            "--customer",
-            "C001",
-            "--args",
-            r#"{"order_id": "1002"}"#,
-        ],
-    );
+    let track = tools_call(data.path(), "track_order", r#"{"order_id": "1002"}"#, &[]);
     let result: serde_json::Value = serde_json::from_slice(&track.stdout).unwrap();
     assert_eq!(result["status"], "processing");
 }
@@ -141,18 +93,7 @@ fn changes_persist_in_the_data_directory() {
 #[test]
 fn bad_input_gets_a_clear_error() {
     let data = tempfile::tempdir().unwrap();
-    let bad_json = deskhand(
-        data.path(),
-        &[
-            "tools",
-            "call",
-            "track_order",
-            "--customer",
-            "C001",
-            "--args",
-            "{order_id: 1}",
-        ],
-    );
+    let bad_json = tools_call(data.path(), "track_order", "{order_id: 1}", &[]);
     assert_eq!(bad_json.status.code(), Some(2));
     assert!(
         text(&bad_json.stderr).contains("--args must be a JSON object"),
@@ -175,18 +116,7 @@ fn bad_input_gets_a_clear_error() {
     assert_eq!(unknown_customer.status.code(), Some(2));
     assert!(text(&unknown_customer.stderr).contains("no customer \"C999\""));
 
-    let schema = deskhand(
-        data.path(),
-        &[
-            "tools",
-            "call",
-            "track_order",
-            "--customer",
-            "C001",
-            "--args",
-            r#"{"order": "1001"}"#,
-        ],
-    );
+    let schema = tools_call(data.path(), "track_order", r#"{"order": "1001"}"#, &[]);
     assert_eq!(schema.status.code(), Some(1));
     let stderr = text(&schema.stderr);
     assert!(
@@ -202,18 +132,7 @@ fn bad_input_gets_a_clear_error() {
 #[test]
 fn tools_call_goes_through_the_policies() {
     let data = tempfile::tempdir().unwrap();
-    let denied = deskhand(
-        data.path(),
-        &[
-            "tools",
-            "call",
-            "cancel_order",
-            "--customer",
-            "C001",
-            "--args",
-            r#"{"order_id": "1001"}"#,
-        ],
-    );
+    let denied = tools_call(data.path(), "cancel_order", r#"{"order_id": "1001"}"#, &[]);
     assert_eq!(denied.status.code(), Some(1));
     let stderr = text(&denied.stderr);
     assert!(
@@ -225,17 +144,11 @@ fn tools_call_goes_through_the_policies() {
         "{stderr}"
     );
 
-    let ask = deskhand(
+    let ask = tools_call(
         data.path(),
-        &[
-            "tools",
-            "call",
-            "refund",
-            "--customer",
-            "C001",
-            "--args",
-            r#"{"order_id": "1007", "reason": "blunt"}"#,
-        ],
+        "refund",
+        r#"{"order_id": "1007", "reason": "blunt"}"#,
+        &[],
     );
     assert_eq!(ask.status.code(), Some(1));
     assert!(
@@ -243,18 +156,11 @@ fn tools_call_goes_through_the_policies() {
         "{}",
         text(&ask.stderr)
     );
-    let confirmed = deskhand(
+    let confirmed = tools_call(
         data.path(),
-        &[
-            "tools",
-            "call",
-            "refund",
-            "--customer",
-            "C001",
-            "--confirmed",
-            "--args",
-            r#"{"order_id": "1007", "reason": "blunt"}"#,
-        ],
+        "refund",
+        r#"{"order_id": "1007", "reason": "blunt"}"#,
+        &["--confirmed"],
     );
     assert!(confirmed.status.success(), "{}", text(&confirmed.stderr));
     let result: serde_json::Value = serde_json::from_slice(&confirmed.stdout).unwrap();

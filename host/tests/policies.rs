@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{NOW, builtin_registry, sandbox_config, shop};
+use common::{NOW, builtin_registry, eventually, sandbox_config, shop};
 use deskhand::plugins::{Effect, Sandbox};
 use deskhand::policy::{
     BUILTIN_POLICIES_DIR, Decision, FAILED_POLICY_REASON, GatedCall, PolicyEngine, PolicyGate,
@@ -117,18 +117,6 @@ fn cancel_decision(
     )
     .unwrap();
     engine.current().evaluate(&request)
-}
-
-fn eventually(what: &str, check: impl Fn() -> bool) -> Duration {
-    let started = Instant::now();
-    while !check() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "timed out waiting for: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    started.elapsed()
 }
 
 #[test]

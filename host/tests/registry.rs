@@ -5,9 +5,8 @@ mod common;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use common::{builtin_plugin, plugin_dir, sandbox_config, scope, shop, test_plugin};
+use common::{builtin_plugin, eventually, plugin_dir, sandbox_config, scope, shop, test_plugin};
 use deskhand::plugins::{Effect, LoadError, PluginRegistry, Sandbox};
 use serde_json::json;
 
@@ -108,19 +107,6 @@ fn probe_build(registry: &PluginRegistry) -> Option<String> {
         .call("probe", &scope(&store, &clock, "C001"), &json!({}))
         .ok()?;
     Some(result["build"].as_str()?.to_string())
-}
-
-/// Polls until `check` holds; returns how long it took.
-fn eventually(what: &str, check: impl Fn() -> bool) -> Duration {
-    let started = Instant::now();
-    while !check() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "timed out waiting for: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    started.elapsed()
 }
 
 /// Replaces a file the way a build does: write beside, then rename.

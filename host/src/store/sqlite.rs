@@ -182,17 +182,36 @@ fn optional_status(value: Option<String>) -> rusqlite::Result<Option<OrderStatus
         .transpose()
 }
 
+/// The order if it belongs to the customer; `None` for someone else's.
 fn scoped_order(
+    conn: &Connection,
+    customer_id: &str,
+    order_id: &str,
+) -> Result<Option<Order>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1 AND customer_id = ?2"
+        ))?
+        .query_row(params![order_id, customer_id], order_from_row)
+        .optional()?)
+}
+
+/// Like [`scoped_order`], inside a write: a missing order is an error.
+fn existing_order(
     tx: &Transaction<'_>,
     customer_id: &str,
     order_id: &str,
 ) -> Result<Order, StoreError> {
-    tx.prepare_cached(&format!(
-        "SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1 AND customer_id = ?2"
-    ))?
-    .query_row(params![order_id, customer_id], order_from_row)
-    .optional()?
-    .ok_or_else(|| StoreError::NotFound(order_id.to_string()))
+    scoped_order(tx, customer_id, order_id)?
+        .ok_or_else(|| StoreError::NotFound(order_id.to_string()))
+}
+
+fn customer_from_row(row: &Row<'_>) -> rusqlite::Result<Customer> {
+    Ok(Customer {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        email: row.get(2)?,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -292,38 +311,19 @@ impl OrderStore for SqliteStore {
             .conn
             .lock()
             .prepare_cached("SELECT id, name, email FROM customers WHERE id = ?1")?
-            .query_row([customer_id], |r| {
-                Ok(Customer {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    email: r.get(2)?,
-                })
-            })
+            .query_row([customer_id], customer_from_row)
             .optional()?)
     }
 
     fn customers(&self) -> Result<Vec<Customer>, StoreError> {
         let conn = self.conn.lock();
         let mut stmt = conn.prepare_cached("SELECT id, name, email FROM customers ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Customer {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                email: r.get(2)?,
-            })
-        })?;
+        let rows = stmt.query_map([], customer_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn order(&self, customer_id: &str, order_id: &str) -> Result<Option<Order>, StoreError> {
-        Ok(self
-            .conn
-            .lock()
-            .prepare_cached(&format!(
-                "SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1 AND customer_id = ?2"
-            ))?
-            .query_row(params![order_id, customer_id], order_from_row)
-            .optional()?)
+        scoped_order(&self.conn.lock(), customer_id, order_id)
     }
 
     fn orders(&self, customer_id: &str, limit: usize) -> Result<Vec<Order>, StoreError> {
@@ -356,7 +356,7 @@ impl OrderStore for SqliteStore {
     ) -> Result<Order, StoreError> {
         let mut conn = self.conn.lock();
         let tx = conn.transaction()?;
-        let mut order = scoped_order(&tx, customer_id, order_id)?;
+        let mut order = existing_order(&tx, customer_id, order_id)?;
         let from = order.status;
         if !from.can_become(status) {
             return Err(StoreError::Rejected(format!(
@@ -402,7 +402,7 @@ impl OrderStore for SqliteStore {
     ) -> Result<Refund, StoreError> {
         let mut conn = self.conn.lock();
         let tx = conn.transaction()?;
-        let mut order = scoped_order(&tx, customer_id, order_id)?;
+        let mut order = existing_order(&tx, customer_id, order_id)?;
         let remaining = order.total_cents - order.refunded_cents;
         if amount_cents <= 0 || amount_cents > remaining {
             return Err(StoreError::Rejected(format!(

@@ -62,3 +62,16 @@ pub fn plugin_dir(files: &[(&Path, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// Polls until `check` holds (failing after 10 s); returns how long it took.
+pub fn eventually(what: &str, check: impl Fn() -> bool) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    while !check() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "timed out waiting for: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    started.elapsed()
+}
