@@ -10,5 +10,7 @@ wasmtime::component::bindgen!({
     imports: { default: trappable | tracing },
 });
 
-pub use deskhand::plugin::tool_types::{Effect as WitEffect, ToolManifest as WitToolManifest};
-pub use deskhand::plugin::{clock, log, orders};
+pub use self::deskhand::plugin::tool_types::{
+    Effect as WitEffect, ToolManifest as WitToolManifest,
+};
+pub use self::deskhand::plugin::{clock, log, orders};

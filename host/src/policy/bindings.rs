@@ -8,5 +8,5 @@ wasmtime::component::bindgen!({
     imports: { default: trappable },
 });
 
-pub use deskhand::plugin::policy_types as types;
-pub use deskhand::plugin::tool_types::Effect as WitEffect;
+pub use self::deskhand::plugin::policy_types as types;
+pub use self::deskhand::plugin::tool_types::Effect as WitEffect;
