@@ -49,7 +49,11 @@ impl Clock {
     }
 }
 
-/// Formats unix seconds as RFC 3339 in UTC, e.g. `2026-06-15T12:00:00Z`.
+/// Formats unix seconds as RFC 3339 in UTC.
+///
+/// ```
+/// assert_eq!(deskhand::clock::rfc3339(1_781_524_800), "2026-06-15T12:00:00Z");
+/// ```
 pub fn rfc3339(unix_seconds: i64) -> String {
     DateTime::<Utc>::from_timestamp(unix_seconds, 0)
         .unwrap_or_default()

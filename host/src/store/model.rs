@@ -51,6 +51,12 @@ impl OrderStatus {
 
     /// Whether the store lets an order move from `self` to `next`. This is data
     /// integrity (a delivered parcel cannot be cancelled), not business policy.
+    ///
+    /// ```
+    /// use deskhand::store::OrderStatus;
+    /// assert!(OrderStatus::Processing.can_become(OrderStatus::Cancelled));
+    /// assert!(!OrderStatus::Delivered.can_become(OrderStatus::Cancelled));
+    /// ```
     pub fn can_become(self, next: OrderStatus) -> bool {
         use OrderStatus::*;
         matches!(
