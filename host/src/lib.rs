@@ -10,12 +10,15 @@
 //!   sandbox scoped to one customer, and hot-reloads changed files;
 //! * [`policy`]: business rules as components, hot-reloaded as one
 //!   revision, gating every tool call that changes something;
+//! * [`llm`]: the local language model (candle, GGUF), with streaming,
+//!   constrained JSON output and a prefix cache;
 //! * [`clock`]: the business clock, fixed in tests and scenarios;
 //! * [`config`]: where things live on disk;
 //! * [`watch`]: debounced file watching for hot reload.
 
 pub mod clock;
 pub mod config;
+pub mod llm;
 pub mod plugins;
 pub mod policy;
 pub mod store;

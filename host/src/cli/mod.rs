@@ -1,6 +1,9 @@
 //! Command-line parsing and dispatch.
 
 mod bench;
+mod bench_llm;
+mod generate;
+mod models;
 mod policies;
 mod store;
 mod tools;
@@ -14,6 +17,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use deskhand::clock::{Clock, parse_rfc3339};
 use deskhand::config::Paths;
+use deskhand::llm::models::{CHAT_MODEL, ModelCache, default_cache_dir};
+use deskhand::llm::{Engine, EngineConfig};
 use deskhand::plugins::{PluginRegistry, Sandbox, SandboxConfig};
 use deskhand::policy::{PolicyEngine, PolicyGate, PolicyPaths};
 use deskhand::store::{OrderStore, SqliteStore};
@@ -80,6 +85,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "DESKHAND_POLICY_TESTS", value_name = "DIR")]
     pub policy_tests: Option<PathBuf>,
 
+    /// A GGUF chat model to use instead of the default (fetched on first use).
+    #[arg(long, global = true, env = "DESKHAND_MODEL", value_name = "PATH.gguf")]
+    pub model: Option<PathBuf>,
+
     /// Fix the business clock at this RFC 3339 instant instead of the system time.
     #[arg(long, global = true, env = "DESKHAND_NOW", value_name = "RFC3339")]
     pub now: Option<String>,
@@ -87,6 +96,11 @@ pub struct GlobalArgs {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Fetch and list the language models.
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
+    /// Stream the language model's answer to a prompt.
+    Generate(generate::GenerateArgs),
     /// List and call tool plugins.
     #[command(subcommand)]
     Tools(tools::ToolsCommand),
@@ -107,6 +121,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
     init_tracing();
     match cli.command {
         Command::Tools(command) => tools::run(&cli.global, command),
+        Command::Models(command) => models::run(command),
+        Command::Generate(args) => generate::run(&cli.global, args),
         Command::Policies(command) => policies::run(&cli.global, command),
         Command::Store(command) => store::run(&cli.global, command),
         Command::Bench(command) => bench::run(&cli.global, command),
@@ -155,6 +171,28 @@ impl GlobalArgs {
             memory_limit: self.plugin_memory_mib.max(1) << 20,
             ..SandboxConfig::default()
         }
+    }
+
+    /// The chat model's file: `--model`, or the default, fetched if missing.
+    pub fn chat_model_path(&self) -> anyhow::Result<PathBuf> {
+        match &self.model {
+            Some(path) => {
+                anyhow::ensure!(path.is_file(), "--model {} is not a file", path.display());
+                Ok(path.clone())
+            }
+            None => {
+                let cache = ModelCache::new(default_cache_dir());
+                cache.ensure(&CHAT_MODEL, true)?;
+                Ok(cache.chat_model_path())
+            }
+        }
+    }
+
+    /// Loads the chat model into an engine.
+    pub fn load_engine(&self) -> anyhow::Result<Engine> {
+        let path = self.chat_model_path()?;
+        Engine::load(EngineConfig::new(&path))
+            .with_context(|| format!("loading the model {}", path.display()))
     }
 
     /// The sandbox every plugin and policy of this process runs in.

