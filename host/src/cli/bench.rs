@@ -26,11 +26,8 @@ pub enum BenchCommand {
         iterations: usize,
     },
     /// The candle engine beside llama.cpp on the same GGUF: prefill, decode, first token, memory.
-    Llm {
-        /// Another GGUF file to measure (default: the chat model).
-        #[arg(long = "model", value_name = "PATH.gguf")]
-        gguf: Option<std::path::PathBuf>,
-    },
+    /// (`--model PATH.gguf` measures another file.)
+    Llm,
     /// One policy decision through the host (every applicable policy, fresh instances).
     Policies {
         /// Measured decisions per request.
@@ -43,7 +40,7 @@ pub fn run(global: &GlobalArgs, command: BenchCommand) -> anyhow::Result<ExitCod
     match command {
         BenchCommand::Tools { iterations } => bench_tools(global, iterations.max(10)),
         BenchCommand::Policies { iterations } => bench_policies(global, iterations.max(10)),
-        BenchCommand::Llm { gguf } => super::bench_llm::run(global, gguf),
+        BenchCommand::Llm => super::bench_llm::run(global),
     }
 }
 

@@ -59,11 +59,8 @@ struct Figures {
     ttft_cached_ms: f64,
 }
 
-pub fn run(global: &GlobalArgs, model: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let path = match model {
-        Some(path) => path,
-        None => global.chat_model_path()?,
-    };
+pub fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let path = global.chat_model_path()?;
     let threads = candle_core::utils::get_num_threads();
     println!("model {} ({} threads)", path.display(), threads);
     let engine = Engine::load(EngineConfig::new(&path))

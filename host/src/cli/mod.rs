@@ -274,3 +274,13 @@ impl GlobalArgs {
         Ok(Arc::new(registry))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}
