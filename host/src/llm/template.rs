@@ -100,19 +100,20 @@ impl ChatTemplate {
 mod tests {
     use super::*;
 
+    /// A system message and a user message, ready for the assistant's turn.
+    fn render_system_and_user(template: &ChatTemplate) -> String {
+        let messages = [
+            ChatMessage::new("system", "Be brief."),
+            ChatMessage::new("user", "Hi"),
+        ];
+        template.render(&messages, true).unwrap()
+    }
+
     #[test]
     fn the_chatml_fallback_renders_turns_and_the_generation_prompt() {
         let template =
             ChatTemplate::new(None, Architecture::Llama, String::new(), String::new()).unwrap();
-        let text = template
-            .render(
-                &[
-                    ChatMessage::new("system", "Be brief."),
-                    ChatMessage::new("user", "Hi"),
-                ],
-                true,
-            )
-            .unwrap();
+        let text = render_system_and_user(&template);
         assert_eq!(
             text,
             "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
@@ -123,15 +124,7 @@ mod tests {
     fn gemma_folds_the_system_message_into_the_first_user_turn() {
         let template =
             ChatTemplate::new(None, Architecture::Gemma3, "<bos>".into(), String::new()).unwrap();
-        let text = template
-            .render(
-                &[
-                    ChatMessage::new("system", "Be brief."),
-                    ChatMessage::new("user", "Hi"),
-                ],
-                true,
-            )
-            .unwrap();
+        let text = render_system_and_user(&template);
         assert_eq!(
             text,
             "<bos><start_of_turn>user\nBe brief.\nHi<end_of_turn>\n<start_of_turn>model\n"
