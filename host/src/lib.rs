@@ -12,6 +12,7 @@
 //!   revision, gating every tool call that changes something;
 //! * [`llm`]: the local language model (candle, GGUF), with streaming,
 //!   constrained JSON output and a prefix cache;
+//! * [`retrieval`]: sentence embeddings for the knowledge base;
 //! * [`clock`]: the business clock, fixed in tests and scenarios;
 //! * [`config`]: where things live on disk;
 //! * [`watch`]: debounced file watching for hot reload.
@@ -21,5 +22,6 @@ pub mod config;
 pub mod llm;
 pub mod plugins;
 pub mod policy;
+pub mod retrieval;
 pub mod store;
 pub mod watch;

@@ -1,0 +1,107 @@
+//! Sentence embeddings with all-MiniLM-L6-v2 run by candle, computed the way
+//! sentence-transformers does: BERT, mean pooling over the attention mask,
+//! then L2 normalisation.
+
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+
+use super::error::RetrievalError;
+
+/// sentence-transformers' `max_seq_length` for all-MiniLM-L6-v2.
+const MAX_TOKENS: usize = 256;
+
+/// A sentence embedder.
+pub struct Embedder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    dimension: usize,
+}
+
+impl Embedder {
+    /// Loads `config.json`, `tokenizer.json` and `model.safetensors` from `dir`.
+    pub fn load(dir: &Path) -> Result<Self, RetrievalError> {
+        let load_error = |reason: String| RetrievalError::LoadEmbedder {
+            path: dir.to_path_buf(),
+            reason,
+        };
+        let config_text = std::fs::read_to_string(dir.join("config.json"))
+            .map_err(|e| load_error(format!("config.json: {e}")))?;
+        let config: Config = serde_json::from_str(&config_text)
+            .map_err(|e| load_error(format!("config.json: {e}")))?;
+        let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
+            .map_err(|e| load_error(format!("tokenizer.json: {e}")))?;
+        tokenizer.with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::BatchLongest,
+            ..PaddingParams::default()
+        }));
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: MAX_TOKENS,
+                ..TruncationParams::default()
+            }))
+            .map_err(|e| load_error(format!("tokenizer truncation: {e}")))?;
+        let weights = dir.join("model.safetensors");
+        // SAFETY: the file is memory-mapped read-only and not modified while mapped.
+        let vb =
+            unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &Device::Cpu) }
+                .map_err(|e| load_error(format!("model.safetensors: {e}")))?;
+        let model = BertModel::load(vb, &config)
+            .map_err(|e| load_error(format!("the BERT weights: {e}")))?;
+        Ok(Embedder {
+            model,
+            tokenizer,
+            dimension: config.hidden_size,
+        })
+    }
+
+    /// The length of every embedding (384 for all-MiniLM-L6-v2).
+    pub fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    /// Embeds `texts` in one batch; each vector has unit length.
+    pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, RetrievalError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let encodings = self
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| RetrievalError::Embed(format!("tokenizing: {e}")))?;
+        let rows = |f: &dyn Fn(&tokenizers::Encoding) -> &[u32]| -> Result<Tensor, RetrievalError> {
+            let rows: Vec<Tensor> = encodings
+                .iter()
+                .map(|e| Tensor::new(f(e), &Device::Cpu))
+                .collect::<Result<_, _>>()?;
+            Ok(Tensor::stack(&rows, 0)?)
+        };
+        let ids = rows(&|e| e.get_ids())?;
+        let type_ids = rows(&|e| e.get_type_ids())?;
+        let mask = rows(&|e| e.get_attention_mask())?;
+        let hidden = self.model.forward(&ids, &type_ids, Some(&mask))?;
+        // Mean over the real tokens only.
+        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
+        let counts = mask.sum(1)?.clamp(1e-9, f64::MAX)?;
+        let mean = summed.broadcast_div(&counts)?;
+        let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+        Ok(mean.broadcast_div(&norms)?.to_vec2::<f32>()?)
+    }
+
+    /// Embeds one text.
+    pub fn embed_one(&self, text: &str) -> Result<Vec<f32>, RetrievalError> {
+        Ok(self.embed(&[text])?.pop().unwrap_or_default())
+    }
+}
+
+/// Cosine similarity of two vectors.
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+    dot / (na * nb).max(1e-12)
+}
