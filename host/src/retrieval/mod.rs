@@ -1,10 +1,13 @@
 //! Retrieval over the shop's knowledge base.
 //!
 //! [`Embedder`] turns text into sentence embeddings (all-MiniLM-L6-v2 run by
-//! candle, matching sentence-transformers).
+//! candle, matching sentence-transformers); [`chunk_markdown`] splits the
+//! help-centre pages along their headings.
 
+mod chunker;
 mod embedder;
 mod error;
 
+pub use chunker::{Chunk, ChunkingConfig, chunk_markdown};
 pub use embedder::{Embedder, cosine};
 pub use error::RetrievalError;
