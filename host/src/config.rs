@@ -8,6 +8,14 @@ pub const DEFAULT_DATA_DIR: &str = "data";
 /// The file name of the order store inside the data directory.
 pub const STORE_FILE: &str = "deskhand.db";
 
+/// The LanceDB folder of the knowledge base, inside the data directory.
+pub const KB_TABLE_DIR: &str = "kb.lance";
+
+/// The knowledge base shipped with deskhand (the repository's `kb/`).
+pub fn builtin_kb_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb")
+}
+
 /// The file in the data directory where a running deskhand records the
 /// policy engine's status.
 pub const POLICY_STATUS_FILE: &str = "policy-status.json";

@@ -103,3 +103,138 @@ fn every_page_chunks_into_titled_sections_of_a_sensible_size() {
         }
     }
 }
+
+mod lancedb_store {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use deskhand::llm::models::{EMBEDDER, ModelCache, default_cache_dir};
+    use deskhand::retrieval::{ChunkingConfig, Embedder, KnowledgeBase, SearchMode};
+
+    fn embedder() -> Arc<Embedder> {
+        let dir = ModelCache::new(default_cache_dir()).model_dir(&EMBEDDER);
+        assert!(
+            dir.join("model.safetensors").is_file(),
+            "run `cargo run -- models fetch` first"
+        );
+        Arc::new(Embedder::load(&dir).unwrap())
+    }
+
+    /// A private copy of kb/ that a test may edit.
+    fn kb_copy() -> tempfile::TempDir {
+        let copy = tempfile::tempdir().unwrap();
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb");
+        for entry in std::fs::read_dir(source).unwrap().flatten() {
+            std::fs::copy(entry.path(), copy.path().join(entry.file_name())).unwrap();
+        }
+        copy
+    }
+
+    async fn ingest(kb: &KnowledgeBase, dir: &Path) -> deskhand::retrieval::IngestReport {
+        kb.ingest(dir, ChunkingConfig::default(), &|_, _| {})
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn reingesting_does_no_work_and_a_changed_page_replaces_only_its_chunks() {
+        let pages = kb_copy();
+        let store = tempfile::tempdir().unwrap();
+        let kb = KnowledgeBase::open(&store.path().join("kb.lance"), embedder())
+            .await
+            .unwrap();
+        let first = ingest(&kb, pages.path()).await;
+        assert_eq!(first.documents, 15);
+        assert_eq!(first.embedded, first.chunks);
+        assert_eq!(kb.len().await.unwrap(), first.chunks);
+
+        let again = ingest(&kb, pages.path()).await;
+        assert_eq!(again.embedded, 0);
+        assert!(again.changed.is_empty() && again.removed.is_empty());
+
+        let refunds = pages.path().join("refunds.md");
+        let text = std::fs::read_to_string(&refunds).unwrap();
+        std::fs::write(
+            &refunds,
+            text.replace(
+                "within 5 business days of approval",
+                "within 3 business days of approval",
+            ),
+        )
+        .unwrap();
+        std::fs::remove_file(pages.path().join("newsletter.md")).unwrap();
+        let edited = ingest(&kb, pages.path()).await;
+        assert_eq!(edited.changed, ["refunds.md"]);
+        assert_eq!(edited.removed, ["newsletter.md"]);
+        assert_eq!(
+            edited.embedded,
+            deskhand::retrieval::chunk_markdown(
+                "refunds.md",
+                &std::fs::read_to_string(&refunds).unwrap(),
+                ChunkingConfig::default()
+            )
+            .len()
+        );
+        assert_eq!(kb.len().await.unwrap(), edited.chunks);
+
+        let hits = kb
+            .search("how many days until my refund", SearchMode::Hybrid, 3)
+            .await
+            .unwrap();
+        assert!(hits[0].text.contains("3 business days"), "{hits:#?}");
+        let newsletter = kb
+            .search("unsubscribe from the newsletter", SearchMode::Fts, 5)
+            .await
+            .unwrap();
+        assert!(
+            newsletter.iter().all(|h| h.source != "newsletter.md"),
+            "a removed page is still found"
+        );
+    }
+
+    #[tokio::test]
+    async fn every_mode_finds_the_page_that_answers() {
+        let pages = kb_copy();
+        let store = tempfile::tempdir().unwrap();
+        let kb = KnowledgeBase::open(&store.path().join("kb.lance"), embedder())
+            .await
+            .unwrap();
+        ingest(&kb, pages.path()).await;
+        for (question, page) in [
+            ("how long does a refund take", "refunds.md"),
+            ("do you take paypal", "payment-methods.md"),
+            ("what are your opening hours", "contact-and-hours.md"),
+            ("my mug arrived broken", "damaged-or-wrong-items.md"),
+        ] {
+            for mode in [SearchMode::Vector, SearchMode::Fts, SearchMode::Hybrid] {
+                let hits = kb.search(question, mode, 5).await.unwrap();
+                assert!(
+                    hits.iter().any(|h| h.source == page),
+                    "{mode:?} {question:?}: {hits:#?}"
+                );
+                assert!(
+                    hits.windows(2).all(|w| w[0].score >= w[1].score),
+                    "ranked by score"
+                );
+            }
+        }
+        let best = kb
+            .search("how long does a refund take", SearchMode::Hybrid, 1)
+            .await
+            .unwrap();
+        assert_eq!(best[0].source, "refunds.md");
+        assert!(best[0].similarity > 0.6, "{}", best[0].similarity);
+        let nonsense = kb
+            .search(
+                "quantum chromodynamics of black holes",
+                SearchMode::Vector,
+                1,
+            )
+            .await
+            .unwrap();
+        assert!(
+            nonsense[0].similarity < best[0].similarity - 0.3,
+            "weak retrieval has a low similarity"
+        );
+    }
+}

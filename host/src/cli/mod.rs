@@ -3,6 +3,7 @@
 mod bench;
 mod bench_llm;
 mod generate;
+mod kb;
 mod models;
 mod policies;
 mod store;
@@ -17,10 +18,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use deskhand::clock::{Clock, parse_rfc3339};
 use deskhand::config::Paths;
-use deskhand::llm::models::{CHAT_MODEL, ModelCache, default_cache_dir};
+use deskhand::llm::models::{CHAT_MODEL, EMBEDDER, ModelCache, default_cache_dir};
 use deskhand::llm::{Engine, EngineConfig};
 use deskhand::plugins::{PluginRegistry, Sandbox, SandboxConfig};
 use deskhand::policy::{PolicyEngine, PolicyGate, PolicyPaths};
+use deskhand::retrieval::Embedder;
 use deskhand::store::{OrderStore, SqliteStore};
 
 /// deskhand: a local customer-support agent with sandboxed WebAssembly tools.
@@ -89,6 +91,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "DESKHAND_MODEL", value_name = "PATH.gguf")]
     pub model: Option<PathBuf>,
 
+    /// A sentence-embedding model folder (config.json, tokenizer.json, model.safetensors).
+    #[arg(long, global = true, env = "DESKHAND_EMBEDDER", value_name = "DIR")]
+    pub embedder: Option<PathBuf>,
+
     /// Fix the business clock at this RFC 3339 instant instead of the system time.
     #[arg(long, global = true, env = "DESKHAND_NOW", value_name = "RFC3339")]
     pub now: Option<String>,
@@ -101,6 +107,9 @@ enum Command {
     Models(models::ModelsCommand),
     /// Stream the language model's answer to a prompt.
     Generate(generate::GenerateArgs),
+    /// Ingest and search the knowledge base.
+    #[command(subcommand)]
+    Kb(kb::KbCommand),
     /// List and call tool plugins.
     #[command(subcommand)]
     Tools(tools::ToolsCommand),
@@ -122,6 +131,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Tools(command) => tools::run(&cli.global, command),
         Command::Models(command) => models::run(command),
+        Command::Kb(command) => kb::run(&cli.global, command),
         Command::Generate(args) => generate::run(&cli.global, args),
         Command::Policies(command) => policies::run(&cli.global, command),
         Command::Store(command) => store::run(&cli.global, command),
@@ -186,6 +196,15 @@ impl GlobalArgs {
                 Ok(cache.chat_model_path())
             }
         }
+    }
+
+    /// Loads the embedder: `--embedder`, or the default, fetched if missing.
+    pub fn load_embedder(&self) -> anyhow::Result<Embedder> {
+        let dir = match &self.embedder {
+            Some(dir) => dir.clone(),
+            None => ModelCache::new(default_cache_dir()).ensure(&EMBEDDER, true)?,
+        };
+        Embedder::load(&dir).with_context(|| format!("loading the embedder {}", dir.display()))
     }
 
     /// Loads the chat model into an engine.

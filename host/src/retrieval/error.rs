@@ -8,6 +8,9 @@ pub enum RetrievalError {
     /// The embedder's files are missing or unreadable.
     #[error("cannot load the embedder from {path}: {reason}")]
     LoadEmbedder { path: PathBuf, reason: String },
+    /// LanceDB, or reading the knowledge base folder, failed.
+    #[error("knowledge base: {0}")]
+    Store(String),
     /// Tokenizing or running the embedder failed.
     #[error("embedding failed: {0}")]
     Embed(String),

@@ -2,12 +2,15 @@
 //!
 //! [`Embedder`] turns text into sentence embeddings (all-MiniLM-L6-v2 run by
 //! candle, matching sentence-transformers); [`chunk_markdown`] splits the
-//! help-centre pages along their headings.
+//! help-centre pages along their headings; [`KnowledgeBase`] stores them in
+//! LanceDB with a full-text index and searches by vector, keywords or both.
 
 mod chunker;
 mod embedder;
 mod error;
+mod knowledge_base;
 
 pub use chunker::{Chunk, ChunkingConfig, chunk_markdown};
 pub use embedder::{Embedder, cosine};
 pub use error::RetrievalError;
+pub use knowledge_base::{Hit, IngestReport, KnowledgeBase, SearchMode};

@@ -1,0 +1,96 @@
+//! `deskhand kb …`: the knowledge base.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Subcommand;
+use deskhand::retrieval::{ChunkingConfig, KnowledgeBase, SearchMode};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::GlobalArgs;
+
+#[derive(Subcommand)]
+pub enum KbCommand {
+    /// Chunk, embed and index the Markdown pages of DIR (default: the shipped kb/).
+    Ingest { dir: Option<PathBuf> },
+    /// Search the knowledge base and print ranked chunks with scores and sources.
+    Search {
+        query: String,
+        #[arg(long, value_enum, default_value_t = SearchMode::Hybrid)]
+        mode: SearchMode,
+        #[arg(short, default_value_t = 5)]
+        k: usize,
+    },
+}
+
+pub fn run(global: &GlobalArgs, command: KbCommand) -> anyhow::Result<ExitCode> {
+    let embedder = Arc::new(global.load_embedder()?);
+    let store = global.paths().data(deskhand::config::KB_TABLE_DIR);
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let kb = KnowledgeBase::open(&store, embedder)
+            .await
+            .with_context(|| format!("opening the knowledge base {}", store.display()))?;
+        match command {
+            KbCommand::Ingest { dir } => {
+                let dir = dir.unwrap_or_else(deskhand::config::builtin_kb_dir);
+                let bar = ProgressBar::new(0);
+                bar.set_style(
+                    ProgressStyle::with_template("embedding [{bar:30}] {pos}/{len} chunks")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                );
+                let report = kb
+                    .ingest(&dir, ChunkingConfig::default(), &|done, total| {
+                        bar.set_length(total as u64);
+                        bar.set_position(done as u64);
+                    })
+                    .await
+                    .with_context(|| format!("ingesting {}", dir.display()))?;
+                bar.finish_and_clear();
+                println!(
+                    "{} documents, {} chunks in {}; embedded {} chunks; changed: {}; removed: {}",
+                    report.documents,
+                    report.chunks,
+                    store.display(),
+                    report.embedded,
+                    if report.changed.is_empty() {
+                        "none".into()
+                    } else {
+                        report.changed.join(", ")
+                    },
+                    if report.removed.is_empty() {
+                        "none".into()
+                    } else {
+                        report.removed.join(", ")
+                    },
+                );
+            }
+            KbCommand::Search { query, mode, k } => {
+                anyhow::ensure!(
+                    !kb.is_empty().await?,
+                    "the knowledge base in {} is empty; run `deskhand kb ingest` first",
+                    store.display()
+                );
+                for (rank, hit) in kb.search(&query, mode, k).await?.iter().enumerate() {
+                    println!(
+                        "{}. {:.4}  (similarity {:.3})  {} — {}",
+                        rank + 1,
+                        hit.score,
+                        hit.similarity,
+                        hit.source,
+                        hit.heading
+                    );
+                    let body = hit
+                        .text
+                        .split_once("\n\n")
+                        .map_or(hit.text.as_str(), |(_, b)| b);
+                    println!("   {}", body.replace('\n', " "));
+                }
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
