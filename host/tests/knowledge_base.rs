@@ -237,4 +237,38 @@ mod lancedb_store {
             "weak retrieval has a low similarity"
         );
     }
+
+    #[tokio::test]
+    async fn hybrid_retrieval_meets_its_goal_on_the_labelled_questions() {
+        let store = tempfile::tempdir().unwrap();
+        let kb = KnowledgeBase::open(&store.path().join("kb.lance"), embedder())
+            .await
+            .unwrap();
+        ingest(&kb, &Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb")).await;
+        let questions = deskhand::retrieval::load_questions(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../eval/retrieval/questions.yaml"),
+        )
+        .unwrap();
+        assert!(questions.len() >= 120);
+        let scores = deskhand::retrieval::evaluate(&kb, &questions)
+            .await
+            .unwrap();
+        let hybrid = scores
+            .iter()
+            .find(|s| s.mode == SearchMode::Hybrid)
+            .unwrap();
+        assert!(
+            hybrid.hit_at_5 >= 0.95,
+            "hybrid hit@5 {} misses {:?}",
+            hybrid.hit_at_5,
+            hybrid.misses
+        );
+        assert!(hybrid.mrr >= 0.85, "hybrid MRR {}", hybrid.mrr);
+        for s in &scores {
+            assert!(
+                s.hit_at_1 <= s.hit_at_5 && s.mrr <= 1.0 && s.mrr >= s.hit_at_1,
+                "{s:?}"
+            );
+        }
+    }
 }

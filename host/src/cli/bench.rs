@@ -28,6 +28,12 @@ pub enum BenchCommand {
     /// The candle engine beside llama.cpp on the same GGUF: prefill, decode, first token, memory.
     /// (`--model PATH.gguf` measures another file.)
     Llm,
+    /// Knowledge-base query latency (embedding included) per mode, and ingest throughput.
+    Kb {
+        /// Measured queries per mode.
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+    },
     /// One policy decision through the host (every applicable policy, fresh instances).
     Policies {
         /// Measured decisions per request.
@@ -41,6 +47,7 @@ pub fn run(global: &GlobalArgs, command: BenchCommand) -> anyhow::Result<ExitCod
         BenchCommand::Tools { iterations } => bench_tools(global, iterations.max(10)),
         BenchCommand::Policies { iterations } => bench_policies(global, iterations.max(10)),
         BenchCommand::Llm => super::bench_llm::run(global),
+        BenchCommand::Kb { iterations } => bench_kb(global, iterations.max(10)),
     }
 }
 
@@ -158,6 +165,58 @@ fn bench_policies(global: &GlobalArgs, iterations: usize) -> anyhow::Result<Exit
     println!(
         "goal: p50 at most 50 µs, p99 at most 1 ms (OPA aims at about 1 ms; Cedar's median is 4–11 µs)"
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_kb(global: &GlobalArgs, iterations: usize) -> anyhow::Result<ExitCode> {
+    use deskhand::retrieval::{ChunkingConfig, KnowledgeBase, SearchMode};
+    let embedder = std::sync::Arc::new(global.load_embedder()?);
+    let embedder_for_timing = embedder.clone();
+    let store = tempfile::tempdir()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let kb = KnowledgeBase::open(&store.path().join("kb.lance"), embedder).await?;
+        let started = Instant::now();
+        let report = kb.ingest(&deskhand::config::builtin_kb_dir(), ChunkingConfig::default(), &|_, _| {}).await?;
+        let ingest = started.elapsed().as_secs_f64();
+        println!(
+            "ingest: {} chunks of {} pages in {:.2} s = {:.1} chunks/s (embedding, writing and the full-text index)",
+            report.chunks,
+            report.documents,
+            ingest,
+            report.chunks as f64 / ingest
+        );
+        let questions = deskhand::retrieval::load_questions(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../eval/retrieval/questions.yaml"),
+        )?;
+        println!("query latency, embedding included, k = 5, {iterations} queries per mode:");
+        println!("{:<8} {:>10} {:>10}", "mode", "p50", "p99");
+        for mode in [SearchMode::Vector, SearchMode::Fts, SearchMode::Hybrid] {
+            let mut samples = Vec::with_capacity(iterations);
+            for i in 0..iterations + 10 {
+                let question = &questions[i % questions.len()].question;
+                let started = Instant::now();
+                std::hint::black_box(kb.search(question, mode, 5).await?);
+                if i >= 10 {
+                    samples.push(started.elapsed());
+                }
+            }
+            samples.sort();
+            let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+            println!("{:<8} {:>10} {:>10}", format!("{mode:?}").to_lowercase(), micros(at(0.5)), micros(at(0.99)));
+        }
+        let mut samples = Vec::with_capacity(iterations);
+        for i in 0..iterations {
+            let question = &questions[i % questions.len()].question;
+            let started = Instant::now();
+            std::hint::black_box(embedder_for_timing.embed_one(question)?);
+            samples.push(started.elapsed());
+        }
+        samples.sort();
+        println!("{:<8} {:>10} {:>10}  (the query embedding alone)", "embed", micros(samples[samples.len() / 2]), micros(samples[(samples.len() - 1) * 99 / 100]));
+        println!("goal: query p50 ≤ 10 ms");
+        anyhow::Ok(())
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -94,3 +94,56 @@ pub fn run(global: &GlobalArgs, command: KbCommand) -> anyhow::Result<ExitCode> 
         Ok(ExitCode::SUCCESS)
     })
 }
+
+/// `deskhand eval retrieval`: hit@1, hit@5 and MRR per search mode.
+pub fn eval_retrieval(global: &GlobalArgs, questions: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let questions_path = questions.unwrap_or_else(|| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../eval/retrieval/questions.yaml")
+    });
+    let questions = deskhand::retrieval::load_questions(&questions_path)?;
+    let embedder = Arc::new(global.load_embedder()?);
+    let store = global.paths().data(deskhand::config::KB_TABLE_DIR);
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let kb = KnowledgeBase::open(&store, embedder).await?;
+        let report = kb
+            .ingest(
+                &deskhand::config::builtin_kb_dir(),
+                ChunkingConfig::default(),
+                &|_, _| {},
+            )
+            .await?;
+        println!(
+            "{} questions from {} against {} chunks of {} pages",
+            questions.len(),
+            questions_path.display(),
+            report.chunks,
+            report.documents
+        );
+        let scores = deskhand::retrieval::evaluate(&kb, &questions).await?;
+        println!(
+            "{:<8} {:>7} {:>7} {:>7} {:>15}",
+            "mode", "hit@1", "hit@5", "MRR", "section hit@1"
+        );
+        for s in &scores {
+            println!(
+                "{:<8} {:>7.3} {:>7.3} {:>7.3} {:>15.3}",
+                format!("{:?}", s.mode).to_lowercase(),
+                s.hit_at_1,
+                s.hit_at_5,
+                s.mrr,
+                s.section_hit_at_1
+            );
+        }
+        println!("goal: hybrid hit@5 ≥ 0.95 and MRR ≥ 0.85");
+        if let Some(hybrid) = scores.iter().find(|s| s.mode == SearchMode::Hybrid)
+            && !hybrid.misses.is_empty()
+        {
+            println!("hybrid misses (page not in the first five):");
+            for miss in &hybrid.misses {
+                println!("  - {miss}");
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -107,6 +107,9 @@ enum Command {
     Models(models::ModelsCommand),
     /// Stream the language model's answer to a prompt.
     Generate(generate::GenerateArgs),
+    /// Evaluate the agent's parts on labelled data.
+    #[command(subcommand)]
+    Eval(EvalCommand),
     /// Ingest and search the knowledge base.
     #[command(subcommand)]
     Kb(kb::KbCommand),
@@ -124,6 +127,16 @@ enum Command {
     Bench(bench::BenchCommand),
 }
 
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// hit@1, hit@5 and MRR of vector, full-text and hybrid search on labelled questions.
+    Retrieval {
+        /// The questions file (default: eval/retrieval/questions.yaml).
+        #[arg(long)]
+        questions: Option<PathBuf>,
+    },
+}
+
 /// Parses the command line and runs the command.
 pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
@@ -132,6 +145,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Tools(command) => tools::run(&cli.global, command),
         Command::Models(command) => models::run(command),
         Command::Kb(command) => kb::run(&cli.global, command),
+        Command::Eval(EvalCommand::Retrieval { questions }) => {
+            kb::eval_retrieval(&cli.global, questions)
+        }
         Command::Generate(args) => generate::run(&cli.global, args),
         Command::Policies(command) => policies::run(&cli.global, command),
         Command::Store(command) => store::run(&cli.global, command),

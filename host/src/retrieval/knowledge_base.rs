@@ -292,28 +292,16 @@ impl KnowledgeBase {
         let query_vector = self.embedder.embed_one(query)?;
         let mut hits = match mode {
             SearchMode::Vector => self.vector_hits(&query_vector, k).await?,
-            SearchMode::Fts => self.fts_hits(query, k).await?,
+            SearchMode::Fts => self.fts_hits(query, &query_vector, k).await?,
             SearchMode::Hybrid => {
                 let pool = (k * 3).max(10);
                 let vector = self.vector_hits(&query_vector, pool).await?;
-                let fts = self.fts_hits(query, pool).await?;
+                let fts = self.fts_hits(query, &query_vector, pool).await?;
                 fuse(vector, fts)
             }
         };
         hits.truncate(k);
-        for hit in &mut hits {
-            if mode != SearchMode::Vector {
-                hit.similarity = self.similarity(&query_vector, &hit.text)?;
-            }
-        }
         Ok(hits)
-    }
-
-    fn similarity(&self, query: &[f32], text: &str) -> Result<f32, RetrievalError> {
-        Ok(super::embedder::cosine(
-            query,
-            &self.embedder.embed_one(text)?,
-        ))
     }
 
     async fn vector_hits(&self, query: &[f32], k: usize) -> Result<Vec<Hit>, RetrievalError> {
@@ -330,10 +318,15 @@ impl KnowledgeBase {
             .try_collect()
             .await
             .map_err(lance_error)?;
-        hits_from(&batches, "_distance", |d| 1.0 - d, true)
+        hits_from(&batches, "_distance", |d| 1.0 - d, query)
     }
 
-    async fn fts_hits(&self, query: &str, k: usize) -> Result<Vec<Hit>, RetrievalError> {
+    async fn fts_hits(
+        &self,
+        query: &str,
+        query_vector: &[f32],
+        k: usize,
+    ) -> Result<Vec<Hit>, RetrievalError> {
         let batches: Vec<RecordBatch> = self
             .table
             .query()
@@ -345,7 +338,7 @@ impl KnowledgeBase {
             .try_collect()
             .await
             .map_err(lance_error)?;
-        hits_from(&batches, "_score", |s| s, false)
+        hits_from(&batches, "_score", |s| s, query_vector)
     }
 }
 
@@ -359,11 +352,13 @@ fn string_column<'a>(
         .ok_or_else(|| RetrievalError::Store(format!("the table has no text column {name}")))
 }
 
+/// Hits from result batches; the similarity to `query` is computed from each
+/// row's stored vector, so every mode reports it without re-embedding.
 fn hits_from(
     batches: &[RecordBatch],
     score_column: &str,
     score: impl Fn(f32) -> f32,
-    score_is_similarity: bool,
+    query: &[f32],
 ) -> Result<Vec<Hit>, RetrievalError> {
     let mut hits = Vec::new();
     for batch in batches {
@@ -377,15 +372,21 @@ fn hits_from(
             .ok_or_else(|| {
                 RetrievalError::Store(format!("no {score_column} column in the results"))
             })?;
+        let vectors = batch
+            .column_by_name("vector")
+            .and_then(|c| c.as_fixed_size_list_opt())
+            .ok_or_else(|| RetrievalError::Store("no vector column in the results".into()))?;
         for i in 0..batch.num_rows() {
             let value = score(scores.value(i));
+            let row = vectors.value(i);
+            let vector = row.as_primitive::<Float32Type>().values();
             hits.push(Hit {
                 id: ids.value(i).to_string(),
                 source: sources.value(i).to_string(),
                 heading: headings.value(i).to_string(),
                 text: texts.value(i).to_string(),
                 score: value,
-                similarity: if score_is_similarity { value } else { 0.0 },
+                similarity: super::embedder::cosine(query, vector),
             });
         }
     }

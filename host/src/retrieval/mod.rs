@@ -8,9 +8,11 @@
 mod chunker;
 mod embedder;
 mod error;
+mod evaluation;
 mod knowledge_base;
 
 pub use chunker::{Chunk, ChunkingConfig, chunk_markdown};
 pub use embedder::{Embedder, cosine};
 pub use error::RetrievalError;
+pub use evaluation::{LabelledQuestion, ModeScores, evaluate, load_questions};
 pub use knowledge_base::{Hit, IngestReport, KnowledgeBase, SearchMode};
