@@ -112,11 +112,9 @@ mod lancedb_store {
     use deskhand::retrieval::{ChunkingConfig, Embedder, KnowledgeBase, SearchMode};
 
     fn embedder() -> Arc<Embedder> {
-        let dir = ModelCache::new(default_cache_dir()).model_dir(&EMBEDDER);
-        assert!(
-            dir.join("model.safetensors").is_file(),
-            "run `cargo run -- models fetch` first"
-        );
+        let dir = ModelCache::new(default_cache_dir())
+            .ensure(&EMBEDDER, false)
+            .expect("fetching the embedder");
         Arc::new(Embedder::load(&dir).unwrap())
     }
 

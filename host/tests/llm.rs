@@ -1,25 +1,23 @@
 //! The language-model engine against the real default model
-//! (SmolLM2-135M-Instruct, Q4_1). `.ci/run` fetches it first; by hand:
-//! `cargo run -- models fetch`.
+//! (SmolLM2-135M-Instruct, Q4_1), fetched into the model cache on first use.
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use deskhand::llm::models::{ModelCache, ModelFile, ModelSpec, default_cache_dir};
+use deskhand::llm::models::{CHAT_MODEL, ModelCache, ModelFile, ModelSpec, default_cache_dir};
 use deskhand::llm::{
     ChatMessage, Engine, EngineConfig, Event, FinishReason, GgufFile, LlmError, Output,
     SamplingParams, Transformer,
 };
 use serde_json::{Value, json};
 
+/// The default chat model, fetched into the cache on first use.
 fn model_path() -> std::path::PathBuf {
-    let path = ModelCache::new(default_cache_dir()).chat_model_path();
-    assert!(
-        path.is_file(),
-        "the default model is not in {}; run `cargo run -- models fetch` first",
-        path.display()
-    );
-    path
+    let cache = ModelCache::new(default_cache_dir());
+    cache
+        .ensure(&CHAT_MODEL, false)
+        .expect("fetching the default chat model");
+    cache.chat_model_path()
 }
 
 /// One engine for the whole file; requests queue behind each other.

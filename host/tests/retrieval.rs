@@ -6,12 +6,9 @@ use deskhand::retrieval::{Embedder, cosine};
 use serde_json::Value;
 
 fn embedder() -> Embedder {
-    let dir = ModelCache::new(default_cache_dir()).model_dir(&EMBEDDER);
-    assert!(
-        dir.join("model.safetensors").is_file(),
-        "the embedder is not in {}; run `cargo run -- models fetch` first",
-        dir.display()
-    );
+    let dir = ModelCache::new(default_cache_dir())
+        .ensure(&EMBEDDER, false)
+        .expect("fetching the embedder");
     Embedder::load(&dir).expect("loading all-MiniLM-L6-v2")
 }
 

