@@ -57,6 +57,7 @@ fn main() {
         build_workspace(&workspace_dir, &guest_target);
         let shipped = profile_dir.join(workspace);
         let testing = profile_dir.join(format!("test-{workspace}"));
+        let mut produced: Vec<PathBuf> = Vec::new();
         for member in workspace_members(&workspace_dir) {
             let Some(lib) = cdylib_name(&member) else {
                 continue;
@@ -67,10 +68,19 @@ fn main() {
             } else {
                 &shipped
             };
-            copy_if_changed(
-                &built.join(format!("{lib}.wasm")),
-                &dest.join(format!("{lib}.wasm")),
-            );
+            let target = dest.join(format!("{lib}.wasm"));
+            copy_if_changed(&built.join(format!("{lib}.wasm")), &target);
+            produced.push(target);
+        }
+        // A crate that left the workspace leaves the folders too (the target
+        // directory is shared by every checkout).
+        for dir in [&shipped, &testing] {
+            for stale in wasm_files(dir)
+                .into_iter()
+                .filter(|f| !produced.contains(f))
+            {
+                let _ = fs::remove_file(stale);
+            }
         }
         println!("cargo:rustc-env={shipped_env}={}", shipped.display());
         println!("cargo:rustc-env={testing_env}={}", testing.display());
@@ -173,6 +183,16 @@ fn cdylib_name(member: &Path) -> Option<String> {
         .or_else(|| manifest.get("package")?.get("name"))?
         .as_str()?;
     Some(name.replace('-', "_"))
+}
+
+fn wasm_files(dir: &Path) -> Vec<PathBuf> {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .collect()
 }
 
 fn copy_if_changed(from: &Path, to: &Path) {
