@@ -213,16 +213,12 @@ impl KnowledgeBase {
 
     /// The stored chunk hashes per document, in chunk order.
     async fn stored_hashes(&self) -> Result<BTreeMap<String, Vec<String>>, RetrievalError> {
-        let batches: Vec<RecordBatch> = self
-            .table
-            .query()
-            .select(Select::columns(&["id", "source", "hash"]))
-            .execute()
-            .await
-            .map_err(lance_error)?
-            .try_collect()
-            .await
-            .map_err(lance_error)?;
+        let batches = collect(
+            self.table
+                .query()
+                .select(Select::columns(&["id", "source", "hash"])),
+        )
+        .await?;
         let mut rows: Vec<(String, usize, String)> = Vec::new();
         for batch in &batches {
             let ids = string_column(batch, "id")?;
@@ -305,20 +301,14 @@ impl KnowledgeBase {
     }
 
     async fn vector_hits(&self, query: &[f32], k: usize) -> Result<Vec<Hit>, RetrievalError> {
-        let batches: Vec<RecordBatch> = self
+        let search = self
             .table
             .query()
             .nearest_to(query)
             .map_err(lance_error)?
             .distance_type(DistanceType::Cosine)
-            .limit(k)
-            .execute()
-            .await
-            .map_err(lance_error)?
-            .try_collect()
-            .await
-            .map_err(lance_error)?;
-        hits_from(&batches, "_distance", |d| 1.0 - d, query)
+            .limit(k);
+        hits_from(&collect(search).await?, "_distance", |d| 1.0 - d, query)
     }
 
     async fn fts_hits(
@@ -327,19 +317,24 @@ impl KnowledgeBase {
         query_vector: &[f32],
         k: usize,
     ) -> Result<Vec<Hit>, RetrievalError> {
-        let batches: Vec<RecordBatch> = self
+        let search = self
             .table
             .query()
             .full_text_search(FullTextSearchQuery::new(query.to_string()))
-            .limit(k)
-            .execute()
-            .await
-            .map_err(lance_error)?
-            .try_collect()
-            .await
-            .map_err(lance_error)?;
-        hits_from(&batches, "_score", |s| s, query_vector)
+            .limit(k);
+        hits_from(&collect(search).await?, "_score", |s| s, query_vector)
     }
+}
+
+/// Runs a query and gathers its result batches.
+async fn collect(query: impl ExecutableQuery) -> Result<Vec<RecordBatch>, RetrievalError> {
+    query
+        .execute()
+        .await
+        .map_err(lance_error)?
+        .try_collect()
+        .await
+        .map_err(lance_error)
 }
 
 fn string_column<'a>(
