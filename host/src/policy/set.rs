@@ -107,12 +107,7 @@ impl PolicySet {
                 component,
             });
         }
-        let revision = hasher
-            .finalize()
-            .iter()
-            .take(6)
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let revision = crate::digest::hex(&hasher.finalize()[..6]);
         Ok(PolicySet { revision, policies })
     }
 

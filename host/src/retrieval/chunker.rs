@@ -6,8 +6,6 @@
 //! that overlap by about `overlap_chars`, so no fact is cut in half without
 //! also appearing whole in a neighbour.
 
-use sha2::{Digest, Sha256};
-
 /// How big chunks are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkingConfig {
@@ -85,10 +83,7 @@ pub fn chunk_markdown(source: &str, markdown: &str, config: ChunkingConfig) -> V
                 source: source.to_string(),
                 title: title.clone(),
                 heading: heading.clone(),
-                hash: Sha256::digest(text.as_bytes())
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect(),
+                hash: crate::digest::sha256_hex(text.as_bytes()),
                 text,
                 index: chunks.len(),
             });
