@@ -256,8 +256,12 @@ impl GlobalArgs {
 
     /// Loads the policy set; it must be valid and pass its tests.
     pub fn load_policies(&self) -> anyhow::Result<Arc<PolicyEngine>> {
+        self.load_policies_in(self.sandbox()?)
+    }
+
+    fn load_policies_in(&self, sandbox: Arc<Sandbox>) -> anyhow::Result<Arc<PolicyEngine>> {
         let paths = self.policy_paths();
-        let engine = PolicyEngine::load(self.sandbox()?, paths.clone())
+        let engine = PolicyEngine::load(sandbox, paths.clone())
             .with_context(|| format!("loading the policies from {}", paths.config.display()))?;
         Ok(Arc::new(engine))
     }
@@ -284,10 +288,8 @@ impl GlobalArgs {
     pub fn load_gate(&self, store: Arc<SqliteStore>) -> anyhow::Result<PolicyGate> {
         let sandbox = self.sandbox()?;
         let tools = self.load_plugins_in(sandbox.clone())?;
-        let paths = self.policy_paths();
-        let policies = PolicyEngine::load(sandbox, paths.clone())
-            .with_context(|| format!("loading the policies from {}", paths.config.display()))?;
-        Ok(PolicyGate::new(tools, Arc::new(policies), store))
+        let policies = self.load_policies_in(sandbox)?;
+        Ok(PolicyGate::new(tools, policies, store))
     }
 
     /// Loads the plugins directory, reporting plugins that were skipped.
