@@ -243,7 +243,8 @@ impl Worker {
                 .map(|m| m.consume_ff_tokens())
                 .unwrap_or_default();
             let chosen: Vec<u32> = if forced.is_empty() {
-                let mut logits = primed.logits.clone();
+                // The logits are replaced by the next forward pass: mask them in place.
+                let mut logits = std::mem::take(&mut primed.logits);
                 if let Some(matcher) = matcher.as_mut() {
                     apply_mask(matcher, &mut logits)?;
                 }
