@@ -128,6 +128,15 @@ mod lancedb_store {
         copy
     }
 
+    /// An empty knowledge base in a temporary folder (kept alive by the guard).
+    async fn empty_kb() -> (tempfile::TempDir, KnowledgeBase) {
+        let store = tempfile::tempdir().unwrap();
+        let kb = KnowledgeBase::open(&store.path().join("kb.lance"), embedder())
+            .await
+            .unwrap();
+        (store, kb)
+    }
+
     async fn ingest(kb: &KnowledgeBase, dir: &Path) -> deskhand::retrieval::IngestReport {
         kb.ingest(dir, ChunkingConfig::default(), &|_, _| {})
             .await
@@ -137,10 +146,7 @@ mod lancedb_store {
     #[tokio::test]
     async fn reingesting_does_no_work_and_a_changed_page_replaces_only_its_chunks() {
         let pages = kb_copy();
-        let store = tempfile::tempdir().unwrap();
-        let kb = KnowledgeBase::open(&store.path().join("kb.lance"), embedder())
-            .await
-            .unwrap();
+        let (_store, kb) = empty_kb().await;
         let first = ingest(&kb, pages.path()).await;
         assert_eq!(first.documents, 15);
         assert_eq!(first.embedded, first.chunks);
@@ -193,10 +199,7 @@ mod lancedb_store {
     #[tokio::test]
     async fn every_mode_finds_the_page_that_answers() {
         let pages = kb_copy();
-        let store = tempfile::tempdir().unwrap();
-        let kb = KnowledgeBase::open(&store.path().join("kb.lance"), embedder())
-            .await
-            .unwrap();
+        let (_store, kb) = empty_kb().await;
         ingest(&kb, pages.path()).await;
         for (question, page) in [
             ("how long does a refund take", "refunds.md"),
@@ -238,10 +241,7 @@ mod lancedb_store {
 
     #[tokio::test]
     async fn hybrid_retrieval_meets_its_goal_on_the_labelled_questions() {
-        let store = tempfile::tempdir().unwrap();
-        let kb = KnowledgeBase::open(&store.path().join("kb.lance"), embedder())
-            .await
-            .unwrap();
+        let (_store, kb) = empty_kb().await;
         ingest(&kb, &Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb")).await;
         let questions = deskhand::retrieval::load_questions(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("../eval/retrieval/questions.yaml"),
