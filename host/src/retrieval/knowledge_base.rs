@@ -15,6 +15,7 @@ use lancedb::DistanceType;
 use lancedb::index::Index;
 use lancedb::index::scalar::{FtsIndexBuilder, FullTextSearchQuery};
 use lancedb::query::{ExecutableQuery, QueryBase, Select};
+use lancedb::table::{CompactionOptions, OptimizeAction};
 use serde::Serialize;
 
 use super::chunker::{Chunk, ChunkingConfig, chunk_markdown};
@@ -155,7 +156,16 @@ impl KnowledgeBase {
                 .into_owned();
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| RetrievalError::Store(format!("reading {}: {e}", path.display())))?;
-            documents.insert(name.clone(), chunk_markdown(&name, &text, config));
+            let mut chunks = chunk_markdown(&name, &text, config);
+            // The stored hash covers the embedder too, so switching models
+            // (or how they run) re-embeds everything instead of mixing
+            // vectors from two encoders in one table.
+            for chunk in &mut chunks {
+                chunk.hash = crate::digest::sha256_hex(
+                    format!("{}\n{}", self.embedder.fingerprint(), chunk.hash).as_bytes(),
+                );
+            }
+            documents.insert(name.clone(), chunks);
         }
         let stored = self.stored_hashes().await?;
         let mut report = IngestReport {
@@ -188,20 +198,34 @@ impl KnowledgeBase {
                     .map_err(lance_error)?;
             }
         }
+        // Similar lengths in one batch pad little.
+        to_embed.sort_by_key(|chunk| chunk.text.len());
         let total = to_embed.len();
+        let mut vectors = Vec::with_capacity(total);
         for batch in to_embed.chunks(EMBED_BATCH) {
             let texts: Vec<&str> = batch.iter().map(|c| c.text.as_str()).collect();
-            let vectors = self.embedder.embed(&texts)?;
-            let records = self.records(batch, vectors)?;
-            self.table
-                .add(records)
-                .execute()
-                .await
-                .map_err(lance_error)?;
+            vectors.extend(self.embedder.embed(&texts)?);
             report.embedded += batch.len();
             progress(report.embedded, total);
         }
+        if !to_embed.is_empty() {
+            // One write, so the new chunks land in one data file.
+            self.table
+                .add(self.records(&to_embed, vectors)?)
+                .execute()
+                .await
+                .map_err(lance_error)?;
+        }
         if report.embedded > 0 || !report.removed.is_empty() {
+            // Merge what earlier ingests and deletions left in small files:
+            // every query reads each file, so fewer files answer faster.
+            self.table
+                .optimize(OptimizeAction::Compact {
+                    options: CompactionOptions::default(),
+                    remap_options: None,
+                })
+                .await
+                .map_err(lance_error)?;
             self.table
                 .create_index(&["text"], Index::FTS(FtsIndexBuilder::default()))
                 .execute()
@@ -291,8 +315,10 @@ impl KnowledgeBase {
             SearchMode::Fts => self.fts_hits(query, &query_vector, k).await?,
             SearchMode::Hybrid => {
                 let pool = (k * 3).max(10);
-                let vector = self.vector_hits(&query_vector, pool).await?;
-                let fts = self.fts_hits(query, &query_vector, pool).await?;
+                let (vector, fts) = tokio::try_join!(
+                    self.vector_hits(&query_vector, pool),
+                    self.fts_hits(query, &query_vector, pool)
+                )?;
                 fuse(vector, fts)
             }
         };

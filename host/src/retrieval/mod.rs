@@ -5,6 +5,7 @@
 //! help-centre pages along their headings; [`KnowledgeBase`] stores them in
 //! LanceDB with a full-text index and searches by vector, keywords or both.
 
+mod bert;
 mod chunker;
 mod embedder;
 mod error;
