@@ -3,6 +3,8 @@
 //!
 //! The subsystems, one module each:
 //!
+//! * [`agent`]: the agent loop that routes, fills arguments, acts through
+//!   the policies and answers;
 //! * [`store`]: the embedded SQLite store of customers, orders, refunds and
 //!   their event log, behind the [`store::OrderStore`] trait;
 //! * [`plugins`]: the wasmtime host that loads tool plugins from a directory,
@@ -18,6 +20,7 @@
 //! * [`digest`]: SHA-256 content hashes;
 //! * [`watch`]: debounced file watching for hot reload.
 
+pub mod agent;
 pub mod clock;
 pub mod config;
 pub mod digest;

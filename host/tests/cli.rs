@@ -196,3 +196,87 @@ fn policies_list_test_and_status() {
     assert!(status.status.success(), "{}", text(&status.stdout));
     assert!(text(&status.stdout).contains("which passes its tests"));
 }
+
+/// `deskhand chat` with `input` piped to stdin.
+fn chat(data_dir: &std::path::Path, customer: &str, input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deskhand"))
+        .args(["chat", "--customer", customer])
+        .env("DESKHAND_DATA_DIR", data_dir)
+        .env("DESKHAND_NOW", "2026-06-15T12:00:00Z")
+        .env_remove("DESKHAND_PLUGINS")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running deskhand chat");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().expect("waiting for deskhand chat")
+}
+
+#[test]
+fn chat_reads_piped_messages_streams_replies_and_shows_the_trace() {
+    let data = tempfile::tempdir().unwrap();
+    let out = chat(
+        data.path(),
+        "C001",
+        "cancel order 1002\n/trace\n/new\ncancel order 1001\n/quit\ncancel order 1003\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("you> cancel order 1002"), "{stdout}");
+    assert!(
+        stdout.contains("Order 1002 has been cancelled."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("route") && stdout.contains("cancel_order"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("policy") && stdout.contains("allow"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("new conversation"), "{stdout}");
+    assert!(stdout.contains("10 days"), "{stdout}");
+    assert!(!stdout.contains("1003"), "/quit stops reading: {stdout}");
+}
+
+#[test]
+fn ask_answers_one_message_and_json_has_the_whole_turn() {
+    let data = tempfile::tempdir().unwrap();
+    let out = deskhand(
+        data.path(),
+        &["ask", "--customer", "C001", "--json", "refund order 1008"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let turn: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(turn["tools"][0]["tool"], "refund");
+    assert_eq!(turn["tools"][0]["decision"]["verdict"], "escalate");
+    assert!(turn["handoff_id"].is_i64());
+    assert!(turn["steps"].as_array().unwrap().len() >= 4);
+}
+
+#[test]
+fn ask_refuses_unknown_customers_and_empty_messages_clearly() {
+    let data = tempfile::tempdir().unwrap();
+    let out = deskhand(data.path(), &["ask", "--customer", "C999", "hello"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no customer \"C999\""),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = deskhand(data.path(), &["ask", "--customer", "C001", "   "]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("message is empty"),
+        "{}",
+        text(&out.stderr)
+    );
+}

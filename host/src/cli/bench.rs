@@ -34,6 +34,8 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         iterations: usize,
     },
+    /// Turn latency and time to first reply text over a fixed mix of 20 turns.
+    Agent,
     /// One policy decision through the host (every applicable policy, fresh instances).
     Policies {
         /// Measured decisions per request.
@@ -47,6 +49,7 @@ pub fn run(global: &GlobalArgs, command: BenchCommand) -> anyhow::Result<ExitCod
         BenchCommand::Tools { iterations } => bench_tools(global, iterations.max(10)),
         BenchCommand::Policies { iterations } => bench_policies(global, iterations.max(10)),
         BenchCommand::Llm => super::bench_llm::run(global),
+        BenchCommand::Agent => super::bench_agent::run(global),
         BenchCommand::Kb { iterations } => bench_kb(global, iterations.max(10)),
     }
 }

@@ -1,7 +1,9 @@
 //! Command-line parsing and dispatch.
 
 mod bench;
+mod bench_agent;
 mod bench_llm;
+mod chat;
 mod generate;
 mod kb;
 mod models;
@@ -102,6 +104,10 @@ pub struct GlobalArgs {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Chat with the agent in the terminal (or pipe messages in, one per line).
+    Chat(chat::ChatArgs),
+    /// Answer one message (--json for the whole turn with its trace).
+    Ask(chat::AskArgs),
     /// Fetch and list the language models.
     #[command(subcommand)]
     Models(models::ModelsCommand),
@@ -142,6 +148,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     init_tracing();
     match cli.command {
+        Command::Chat(args) => chat::chat(&cli.global, args),
+        Command::Ask(args) => chat::ask(&cli.global, args),
         Command::Tools(command) => tools::run(&cli.global, command),
         Command::Models(command) => models::run(command),
         Command::Kb(command) => kb::run(&cli.global, command),

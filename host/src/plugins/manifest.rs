@@ -51,6 +51,8 @@ pub struct ToolManifest {
     pub params: JsonSchema,
     /// Schema of the result.
     pub result: JsonSchema,
+    /// Messages a customer might write when they want this tool.
+    pub examples: Vec<String>,
 }
 
 impl ToolManifest {
@@ -85,6 +87,24 @@ impl ToolManifest {
         }
         let result = JsonSchema::compile(&raw.result_schema)
             .map_err(|e| format!("{}: result-schema: {e}", raw.name))?;
+        if raw.examples.len() > MAX_EXAMPLES {
+            return Err(format!(
+                "{}: {} examples; at most {MAX_EXAMPLES} are allowed",
+                raw.name,
+                raw.examples.len()
+            ));
+        }
+        let mut examples = Vec::with_capacity(raw.examples.len());
+        for example in raw.examples {
+            let example = example.trim();
+            if example.is_empty() || example.chars().count() > MAX_EXAMPLE_CHARS {
+                return Err(format!(
+                    "{}: every example must be 1 to {MAX_EXAMPLE_CHARS} characters; got {example:?}",
+                    raw.name
+                ));
+            }
+            examples.push(example.to_string());
+        }
         Ok(ToolManifest {
             name: raw.name,
             description: description.to_string(),
@@ -92,9 +112,15 @@ impl ToolManifest {
             effect: raw.effect.into(),
             params,
             result,
+            examples,
         })
     }
 }
+
+/// How many example messages a manifest may carry.
+const MAX_EXAMPLES: usize = 50;
+/// How long one example may be.
+const MAX_EXAMPLE_CHARS: usize = 300;
 
 fn is_snake_case(name: &str) -> bool {
     let mut chars = name.chars();
@@ -115,7 +141,30 @@ mod tests {
             result_schema: r#"{"type": "object"}"#.into(),
             effect: WitEffect::ReadOnly,
             version: "1.0.0".into(),
+            examples: vec!["do the thing".into()],
         }
+    }
+
+    #[test]
+    fn examples_are_trimmed_and_bounded() {
+        let mut manifest = raw("track_order", r#"{"type": "object"}"#);
+        manifest.examples = vec!["  where is my parcel?  ".into()];
+        let ok = ToolManifest::validate(manifest.clone()).unwrap();
+        assert_eq!(ok.examples, ["where is my parcel?"]);
+        manifest.examples = vec!["".into()];
+        assert!(
+            ToolManifest::validate(manifest.clone())
+                .err()
+                .unwrap()
+                .contains("example")
+        );
+        manifest.examples = vec!["x".into(); 51];
+        assert!(
+            ToolManifest::validate(manifest)
+                .err()
+                .unwrap()
+                .contains("at most 50")
+        );
     }
 
     #[test]

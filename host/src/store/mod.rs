@@ -5,15 +5,18 @@
 //! that serves a conversation cannot reach another customer's data by
 //! accident. [`SqliteStore`] implements it over one SQLite file in WAL mode;
 //! another backend (Postgres) only has to implement the same trait.
-//! [`AuditLog`] records every policy decision. [`seed`] writes the demo shop.
+//! [`AuditLog`] records every policy decision; [`ConversationStore`] keeps
+//! conversations, their turn traces and handoffs to humans. [`seed`] writes the demo shop.
 
 mod audit;
+mod conversation;
 mod error;
 mod model;
 pub mod seed;
 mod sqlite;
 
 pub use audit::{AuditLog, AuditRecord};
+pub use conversation::{ConversationRecord, ConversationStore, Handoff, Message, Role};
 pub use error::StoreError;
 pub use model::{Customer, LineItem, Order, OrderEvent, OrderStatus, Refund};
 pub use sqlite::SqliteStore;

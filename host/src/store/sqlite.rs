@@ -6,6 +6,7 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::audit::{AuditLog, AuditRecord};
+use super::conversation::{ConversationRecord, ConversationStore, Handoff, Message, Role};
 use super::{Customer, LineItem, Order, OrderEvent, OrderStatus, OrderStore, Refund, StoreError};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts how many ran.
@@ -69,6 +70,38 @@ CREATE TABLE policy_decisions (
     revision        TEXT NOT NULL
 );
 CREATE INDEX policy_decisions_by_customer ON policy_decisions(customer_id, id);
+"#,
+    r#"
+CREATE TABLE conversations (
+    id          TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    pending     TEXT
+);
+CREATE TABLE messages (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    role            TEXT NOT NULL CHECK (role IN ('user','assistant')),
+    content         TEXT NOT NULL,
+    at              INTEGER NOT NULL
+);
+CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+CREATE TABLE turns (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    at              INTEGER NOT NULL,
+    trace           TEXT NOT NULL
+);
+CREATE INDEX turns_by_conversation ON turns(conversation_id, id);
+CREATE TABLE handoffs (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL,
+    customer_id     TEXT NOT NULL,
+    at              INTEGER NOT NULL,
+    reason          TEXT NOT NULL,
+    tool            TEXT,
+    args            TEXT
+);
 "#,
 ];
 
@@ -493,7 +526,8 @@ impl OrderStore for SqliteStore {
 
     fn clear(&self) -> Result<(), StoreError> {
         self.conn.lock().execute_batch(
-            "BEGIN; DELETE FROM policy_decisions; DELETE FROM order_events; DELETE FROM refunds; DELETE FROM orders; \
+            "BEGIN; DELETE FROM handoffs; DELETE FROM turns; DELETE FROM messages; \
+             DELETE FROM conversations; DELETE FROM policy_decisions; DELETE FROM order_events; DELETE FROM refunds; DELETE FROM orders; \
              DELETE FROM customers; DELETE FROM sqlite_sequence; COMMIT;",
         )?;
         Ok(())
@@ -547,6 +581,157 @@ impl AuditLog for SqliteStore {
                 verdict: r.get(6)?,
                 decisions: json(r.get(7)?),
                 revision: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn json_column(text: Option<String>) -> Option<serde_json::Value> {
+    text.map(|t| serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t)))
+}
+
+impl ConversationStore for SqliteStore {
+    fn create_conversation(&self, record: &ConversationRecord) -> Result<(), StoreError> {
+        self.conn.lock().execute(
+            "INSERT INTO conversations (id, customer_id, created_at, pending) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                record.id,
+                record.customer_id,
+                record.created_at,
+                record.pending.as_ref().map(|p| p.to_string())
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn conversation(
+        &self,
+        customer_id: &str,
+        conversation_id: &str,
+    ) -> Result<Option<ConversationRecord>, StoreError> {
+        Ok(self
+            .conn
+            .lock()
+            .query_row(
+                "SELECT id, customer_id, created_at, pending FROM conversations \
+                 WHERE id = ?1 AND customer_id = ?2",
+                params![conversation_id, customer_id],
+                |r| {
+                    Ok(ConversationRecord {
+                        id: r.get(0)?,
+                        customer_id: r.get(1)?,
+                        created_at: r.get(2)?,
+                        pending: json_column(r.get(3)?),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn set_pending(
+        &self,
+        conversation_id: &str,
+        pending: Option<&serde_json::Value>,
+    ) -> Result<(), StoreError> {
+        self.conn.lock().execute(
+            "UPDATE conversations SET pending = ?2 WHERE id = ?1",
+            params![conversation_id, pending.map(|p| p.to_string())],
+        )?;
+        Ok(())
+    }
+
+    fn append_message(&self, conversation_id: &str, message: &Message) -> Result<(), StoreError> {
+        self.conn
+            .lock()
+            .prepare_cached(
+                "INSERT INTO messages (conversation_id, role, content, at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                conversation_id,
+                message.role.as_str(),
+                message.content,
+                message.at
+            ])?;
+        Ok(())
+    }
+
+    fn messages(&self, conversation_id: &str) -> Result<Vec<Message>, StoreError> {
+        let conn = self.conn.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT role, content, at FROM messages WHERE conversation_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([conversation_id], |r| {
+            let role: String = r.get(0)?;
+            Ok(Message {
+                role: if role == "user" {
+                    Role::User
+                } else {
+                    Role::Assistant
+                },
+                content: r.get(1)?,
+                at: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn record_turn(
+        &self,
+        conversation_id: &str,
+        at: i64,
+        trace: &serde_json::Value,
+    ) -> Result<i64, StoreError> {
+        let conn = self.conn.lock();
+        conn.prepare_cached("INSERT INTO turns (conversation_id, at, trace) VALUES (?1, ?2, ?3)")?
+            .execute(params![conversation_id, at, trace.to_string()])?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn turns(&self, conversation_id: &str) -> Result<Vec<serde_json::Value>, StoreError> {
+        let conn = self.conn.lock();
+        let mut stmt =
+            conn.prepare_cached("SELECT trace FROM turns WHERE conversation_id = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([conversation_id], |r| r.get::<_, String>(0))?;
+        rows.map(|text| {
+            let text = text?;
+            serde_json::from_str(&text)
+                .map_err(|e| StoreError::Corrupt(format!("a turn trace is not JSON: {e}")))
+        })
+        .collect()
+    }
+
+    fn create_handoff(&self, handoff: &Handoff) -> Result<i64, StoreError> {
+        let conn = self.conn.lock();
+        conn.execute(
+            "INSERT INTO handoffs (conversation_id, customer_id, at, reason, tool, args) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                handoff.conversation_id,
+                handoff.customer_id,
+                handoff.at,
+                handoff.reason,
+                handoff.tool,
+                handoff.args.as_ref().map(|a| a.to_string())
+            ],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn handoffs(&self) -> Result<Vec<Handoff>, StoreError> {
+        let conn = self.conn.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, conversation_id, customer_id, at, reason, tool, args FROM handoffs ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Handoff {
+                id: r.get(0)?,
+                conversation_id: r.get(1)?,
+                customer_id: r.get(2)?,
+                at: r.get(3)?,
+                reason: r.get(4)?,
+                tool: r.get(5)?,
+                args: json_column(r.get(6)?),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -53,6 +53,7 @@ impl Guest for OrderStats {
             // how carefully a call is treated.
             effect: Effect::ReadOnly,
             version: env!("CARGO_PKG_VERSION").into(),
+            examples: vec!["how much have I spent in total?".into(), "how many orders have I placed?".into(), "give me statistics about my orders".into()],
         }
     }
 

@@ -46,6 +46,7 @@ impl Guest for CancelOrder {
                 .into(),
             effect: Effect::Reversible,
             version: env!("CARGO_PKG_VERSION").into(),
+            examples: vec!["cancel order 1001".into(), "please cancel my order".into(), "I want to cancel my last order".into(), "I changed my mind, cancel it".into(), "can you stop order 1002 before it ships".into(), "I don't want order 1005 anymore".into(), "cancel the order I placed yesterday".into()],
         }
     }
 

@@ -41,6 +41,7 @@ impl Guest for ListOrders {
             ),
             effect: Effect::ReadOnly,
             version: env!("CARGO_PKG_VERSION").into(),
+            examples: vec!["show me my orders".into(), "what have I ordered recently?".into(), "list my orders".into(), "which orders do I have".into(), "what did I buy last month".into()],
         }
     }
 

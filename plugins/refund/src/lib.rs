@@ -58,6 +58,7 @@ impl Guest for Refund {
                 .into(),
             effect: Effect::Irreversible,
             version: env!("CARGO_PKG_VERSION").into(),
+            examples: vec!["I want a refund for order 1007".into(), "refund my order please".into(), "give me my money back for order 1009".into(), "the item was broken, I want my money back".into(), "can I get a refund on my last order".into(), "please refund 20 euros on order 1007".into()],
         }
     }
 

@@ -27,6 +27,7 @@ impl Guest for TrackOrder {
             result_schema: ORDER_VIEW_SCHEMA.into(),
             effect: Effect::ReadOnly,
             version: env!("CARGO_PKG_VERSION").into(),
+            examples: vec!["where is my order 1001?".into(), "track order 1006".into(), "has my package shipped yet?".into(), "when will order 1012 arrive?".into(), "what's the status of my order".into(), "tracking number for my last order please".into(), "is my parcel on its way".into(), "where's my stuff, it still hasn't come".into()],
         }
     }
 

@@ -32,6 +32,7 @@ impl Guest for Hostile {
                 .into(),
             effect: Effect::ReadOnly,
             version: "0.0.0".into(),
+            examples: vec!["misbehave on purpose".into()],
         }
     }
 

@@ -23,6 +23,7 @@ impl Guest for Probe {
                 .into(),
             effect: Effect::ReadOnly,
             version: format!("0.{}.0", build()),
+            examples: Vec::new(),
         }
     }
 

@@ -1,0 +1,120 @@
+//! What a turn produces: events as they happen, and the outcome at the end.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::error::AgentError;
+use super::router::RouteDecision;
+use super::trace::Step;
+use crate::policy::Decision;
+
+/// A tool call the turn made (or stopped).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolOutcome {
+    pub tool: String,
+    pub args: Value,
+    /// The policies' decision (none for read-only tools).
+    pub decision: Option<Decision>,
+    /// Whether the tool ran.
+    pub executed: bool,
+    /// Its result, when it ran and succeeded.
+    pub result: Option<Value>,
+    /// Its error code and customer message, when it failed.
+    pub error: Option<ToolFailure>,
+}
+
+/// A failed tool call, as the customer may see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolFailure {
+    pub code: String,
+    pub message: String,
+}
+
+/// Everything about one finished turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TurnOutcome {
+    pub conversation_id: String,
+    pub customer_id: String,
+    /// The message after cleaning.
+    pub message: String,
+    pub reply: String,
+    /// How the message was routed (absent when the turn answered a pending
+    /// question, such as a confirmation).
+    pub route: Option<RouteDecision>,
+    /// The tool calls, in order (a lookup of "my last order" comes first).
+    pub tools: Vec<ToolOutcome>,
+    /// A handoff created by this turn.
+    pub handoff_id: Option<i64>,
+    /// Chunk ids the answer was grounded in.
+    pub retrieved: Vec<String>,
+    /// What the agent now waits for (a yes/no, an order number).
+    pub waiting_for: Option<String>,
+    pub steps: Vec<Step>,
+    pub prompt_tokens: usize,
+    pub generated_tokens: usize,
+    /// From the start of the turn to the first piece of reply text.
+    pub first_token_ms: f64,
+    pub total_ms: f64,
+}
+
+impl TurnOutcome {
+    /// The last tool call that acted (not the lookups before it).
+    pub fn main_tool(&self) -> Option<&ToolOutcome> {
+        self.tools.last()
+    }
+}
+
+/// One thing that happened during a turn.
+#[derive(Debug)]
+pub enum TurnEvent {
+    /// A step finished (route, args, policy, tool, retrieval, generation).
+    Step(Step),
+    /// More reply text.
+    Text(String),
+    /// The turn is over.
+    Done(Box<TurnOutcome>),
+    /// The turn failed; nothing more follows.
+    Failed(AgentError),
+}
+
+/// The events of a running turn.
+pub struct TurnStream {
+    pub(crate) events: mpsc::UnboundedReceiver<TurnEvent>,
+}
+
+impl TurnStream {
+    /// The next event.
+    pub async fn next(&mut self) -> Option<TurnEvent> {
+        self.events.recv().await
+    }
+
+    /// The next event, blocking; for code outside an async runtime.
+    pub fn next_blocking(&mut self) -> Option<TurnEvent> {
+        self.events.blocking_recv()
+    }
+
+    /// Waits for the end of the turn.
+    pub async fn outcome(mut self) -> Result<TurnOutcome, AgentError> {
+        while let Some(event) = self.next().await {
+            match event {
+                TurnEvent::Done(outcome) => return Ok(*outcome),
+                TurnEvent::Failed(error) => return Err(error),
+                _ => {}
+            }
+        }
+        Err(AgentError::Stopped("no outcome".into()))
+    }
+
+    /// Waits for the end of the turn, blocking.
+    pub fn outcome_blocking(mut self) -> Result<TurnOutcome, AgentError> {
+        while let Some(event) = self.next_blocking() {
+            match event {
+                TurnEvent::Done(outcome) => return Ok(*outcome),
+                TurnEvent::Failed(error) => return Err(error),
+                _ => {}
+            }
+        }
+        Err(AgentError::Stopped("no outcome".into()))
+    }
+}

@@ -1,0 +1,97 @@
+//! Conversations, their messages and turn traces, and handoffs to humans.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::StoreError;
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The customer.
+    User,
+    /// deskhand.
+    Assistant,
+}
+
+impl Role {
+    /// The lowercase word stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+/// One message of a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub role: Role,
+    pub content: String,
+    /// Unix seconds (business clock).
+    pub at: i64,
+}
+
+/// A conversation's header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationRecord {
+    pub id: String,
+    /// The session's customer; never taken from the messages.
+    pub customer_id: String,
+    pub created_at: i64,
+    /// What the agent is waiting for (a confirmation, a missing argument), as JSON.
+    pub pending: Option<Value>,
+}
+
+/// A request for a colleague to take over.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Handoff {
+    /// Assigned by the store; 0 before it is written.
+    pub id: i64,
+    pub conversation_id: String,
+    pub customer_id: String,
+    pub at: i64,
+    /// Why: the policy's reason, or the customer's request.
+    pub reason: String,
+    /// The tool call that was escalated, if any.
+    pub tool: Option<String>,
+    pub args: Option<Value>,
+}
+
+/// Where conversations, turn traces and handoffs are kept.
+pub trait ConversationStore: Send + Sync {
+    /// Starts a conversation for `customer_id`.
+    fn create_conversation(&self, record: &ConversationRecord) -> Result<(), StoreError>;
+
+    /// The conversation with this id, if it belongs to `customer_id`.
+    fn conversation(
+        &self,
+        customer_id: &str,
+        conversation_id: &str,
+    ) -> Result<Option<ConversationRecord>, StoreError>;
+
+    /// Replaces what the conversation is waiting for.
+    fn set_pending(&self, conversation_id: &str, pending: Option<&Value>)
+    -> Result<(), StoreError>;
+
+    /// Appends a message.
+    fn append_message(&self, conversation_id: &str, message: &Message) -> Result<(), StoreError>;
+
+    /// The conversation's messages, oldest first.
+    fn messages(&self, conversation_id: &str) -> Result<Vec<Message>, StoreError>;
+
+    /// Stores one turn's trace (JSON), numbered from 1 within the conversation.
+    fn record_turn(&self, conversation_id: &str, at: i64, trace: &Value)
+    -> Result<i64, StoreError>;
+
+    /// The conversation's turn traces, oldest first.
+    fn turns(&self, conversation_id: &str) -> Result<Vec<Value>, StoreError>;
+
+    /// Records a handoff; returns its id.
+    fn create_handoff(&self, handoff: &Handoff) -> Result<i64, StoreError>;
+
+    /// Every handoff, oldest first.
+    fn handoffs(&self) -> Result<Vec<Handoff>, StoreError>;
+}

@@ -1,0 +1,172 @@
+//! An agent over the real default model, the shipped plugins and policies,
+//! the help centre, and a freshly seeded shop per test.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use deskhand::agent::{Agent, AgentSettings, Conversation, TurnOutcome};
+use deskhand::clock::Clock;
+use deskhand::llm::models::{CHAT_MODEL, EMBEDDER, ModelCache, default_cache_dir};
+use deskhand::llm::{Engine, EngineConfig};
+use deskhand::plugins::{PluginRegistry, Sandbox};
+use deskhand::policy::{PolicyEngine, PolicyGate, PolicyPaths};
+use deskhand::retrieval::{ChunkingConfig, Embedder, KnowledgeBase};
+use deskhand::store::{OrderStore, SqliteStore, seed};
+
+use super::{NOW, sandbox_config};
+
+/// What every test shares: loading these once keeps the suite fast.
+pub struct Shared {
+    pub runtime: tokio::runtime::Runtime,
+    pub engine: Arc<Engine>,
+    pub embedder: Arc<Embedder>,
+    pub knowledge: Arc<KnowledgeBase>,
+    pub tools: Arc<PluginRegistry>,
+    pub policies: Arc<PolicyEngine>,
+    _kb_dir: tempfile::TempDir,
+}
+
+/// The shared parts, loaded on first use.
+pub fn shared() -> &'static Shared {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let cache = ModelCache::new(default_cache_dir());
+        cache
+            .ensure(&CHAT_MODEL, false)
+            .expect("fetching the chat model");
+        let engine = Arc::new(
+            Engine::load(EngineConfig::new(cache.chat_model_path())).expect("loading the model"),
+        );
+        let embedder_dir = cache
+            .ensure(&EMBEDDER, false)
+            .expect("fetching the embedder");
+        let embedder = Arc::new(Embedder::load(&embedder_dir).expect("loading the embedder"));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let kb_dir = tempfile::tempdir().expect("temp dir");
+        let knowledge = runtime.block_on(async {
+            let kb = KnowledgeBase::open(&kb_dir.path().join("kb.lance"), embedder.clone())
+                .await
+                .expect("opening the knowledge base");
+            kb.ingest(
+                &deskhand::config::builtin_kb_dir(),
+                ChunkingConfig::default(),
+                &|_, _| {},
+            )
+            .await
+            .expect("ingesting the help centre");
+            Arc::new(kb)
+        });
+        let sandbox = Sandbox::new(sandbox_config()).expect("sandbox");
+        let tools = Arc::new(
+            PluginRegistry::load(sandbox.clone(), deskhand::plugins::BUILTIN_PLUGINS_DIR)
+                .expect("loading the plugins"),
+        );
+        let policies = Arc::new(
+            PolicyEngine::load(sandbox, PolicyPaths::builtin()).expect("loading the policies"),
+        );
+        Shared {
+            runtime,
+            engine,
+            embedder,
+            knowledge,
+            tools,
+            policies,
+            _kb_dir: kb_dir,
+        }
+    })
+}
+
+/// A test's agent and its own freshly seeded shop.
+pub struct TestAgent {
+    pub agent: Arc<Agent>,
+    pub store: Arc<SqliteStore>,
+}
+
+impl TestAgent {
+    /// An agent over a new demo shop seeded at [`NOW`], with the clock fixed there.
+    pub fn new() -> Self {
+        Self::with_knowledge(shared().knowledge.clone())
+    }
+
+    /// The same, answering questions from `knowledge`.
+    pub fn with_knowledge(knowledge: Arc<KnowledgeBase>) -> Self {
+        let shared = shared();
+        let store = Arc::new(SqliteStore::in_memory().expect("store"));
+        seed::seed(store.as_ref(), NOW).expect("seeding");
+        let gate = Arc::new(PolicyGate::new(
+            shared.tools.clone(),
+            shared.policies.clone(),
+            store.clone(),
+        ));
+        let agent = Agent::builder()
+            .engine(shared.engine.clone())
+            .embedder(shared.embedder.clone())
+            .knowledge_base(knowledge)
+            .gate(gate)
+            .orders(store.clone())
+            .conversations(store.clone())
+            .clock(Clock::fixed(NOW))
+            .runtime(shared.runtime.handle().clone())
+            .settings(AgentSettings::default())
+            .build()
+            .expect("building the agent");
+        TestAgent { agent, store }
+    }
+
+    /// A new conversation of `customer`.
+    pub fn conversation(&self, customer: &str) -> Conversation {
+        self.agent.start(customer).expect("starting a conversation")
+    }
+
+    /// One turn, waited for.
+    pub fn say(&self, conversation: &Conversation, message: &str) -> TurnOutcome {
+        self.agent
+            .run_turn(conversation, message, &|_| {})
+            .unwrap_or_else(|e| panic!("turn {message:?} failed: {e}"))
+    }
+
+    /// The status of any order (for end-state checks).
+    pub fn status(&self, order_id: &str) -> String {
+        self.store
+            .find_order(order_id)
+            .expect("store")
+            .expect("order exists")
+            .status
+            .as_str()
+            .to_string()
+    }
+
+    /// Every refund in the shop.
+    pub fn refund_count(&self) -> usize {
+        self.store.all_refunds().expect("refunds").len()
+    }
+}
+
+/// A copy of the help centre plus `extra` pages, ingested into a new knowledge base.
+pub fn knowledge_with(extra: &[(&str, &str)]) -> (tempfile::TempDir, Arc<KnowledgeBase>) {
+    let shared = shared();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pages = dir.path().join("kb");
+    std::fs::create_dir_all(&pages).expect("kb dir");
+    for entry in std::fs::read_dir(deskhand::config::builtin_kb_dir()).expect("kb") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, pages.join(path.file_name().expect("name"))).expect("copy");
+    }
+    for (name, text) in extra {
+        std::fs::write(pages.join(name), text).expect("write page");
+    }
+    let knowledge = shared.runtime.block_on(async {
+        let kb = KnowledgeBase::open(&dir.path().join("kb.lance"), shared.embedder.clone())
+            .await
+            .expect("open");
+        kb.ingest(Path::new(&pages), ChunkingConfig::default(), &|_, _| {})
+            .await
+            .expect("ingest");
+        Arc::new(kb)
+    });
+    (dir, knowledge)
+}
