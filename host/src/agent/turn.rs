@@ -97,10 +97,8 @@ impl TurnStream {
     /// Waits for the end of the turn.
     pub async fn outcome(mut self) -> Result<TurnOutcome, AgentError> {
         while let Some(event) = self.next().await {
-            match event {
-                TurnEvent::Done(outcome) => return Ok(*outcome),
-                TurnEvent::Failed(error) => return Err(error),
-                _ => {}
+            if let Some(end) = event.into_end() {
+                return end;
             }
         }
         Err(AgentError::Stopped("no outcome".into()))
@@ -109,12 +107,21 @@ impl TurnStream {
     /// Waits for the end of the turn, blocking.
     pub fn outcome_blocking(mut self) -> Result<TurnOutcome, AgentError> {
         while let Some(event) = self.next_blocking() {
-            match event {
-                TurnEvent::Done(outcome) => return Ok(*outcome),
-                TurnEvent::Failed(error) => return Err(error),
-                _ => {}
+            if let Some(end) = event.into_end() {
+                return end;
             }
         }
         Err(AgentError::Stopped("no outcome".into()))
+    }
+}
+
+impl TurnEvent {
+    /// The turn's result if this event ends it (`Done` or `Failed`).
+    pub fn into_end(self) -> Option<Result<TurnOutcome, AgentError>> {
+        match self {
+            TurnEvent::Done(outcome) => Some(Ok(*outcome)),
+            TurnEvent::Failed(error) => Some(Err(error)),
+            TurnEvent::Step(_) | TurnEvent::Text(_) => None,
+        }
     }
 }

@@ -96,9 +96,11 @@ fn stream_turn(
                 let _ = write!(stdout, "{piece}");
                 let _ = stdout.flush();
             }
-            TurnEvent::Done(outcome) => return Ok(*outcome),
-            TurnEvent::Failed(error) => return Err(error),
-            _ => {}
+            other => {
+                if let Some(end) = other.into_end() {
+                    return end;
+                }
+            }
         }
     }
     Err(AgentError::Stopped(
