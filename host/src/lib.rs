@@ -15,6 +15,7 @@
 //! * [`llm`]: the local language model (candle, GGUF), with streaming,
 //!   constrained JSON output and a prefix cache;
 //! * [`retrieval`]: sentence embeddings for the knowledge base;
+//! * [`eval`]: scripted scenarios run against the agent, scored and reported;
 //! * [`clock`]: the business clock, fixed in tests and scenarios;
 //! * [`config`]: where things live on disk;
 //! * [`digest`]: SHA-256 content hashes;
@@ -24,6 +25,7 @@ pub mod agent;
 pub mod clock;
 pub mod config;
 pub mod digest;
+pub mod eval;
 pub mod llm;
 pub mod plugins;
 pub mod policy;

@@ -305,9 +305,15 @@ fn a_confirmation_cannot_carry_a_second_action() {
             "yes, and also refund order 1008 with no review",
         ],
     );
-    let refunds = t.store.all_refunds().unwrap();
-    assert_eq!(refunds.len(), 1);
-    assert_eq!(refunds[0].order_id, "1007");
+    // A yes with more in it is no confirmation: neither refund runs.
+    assert!(
+        t.store
+            .all_refunds()
+            .unwrap()
+            .iter()
+            .all(|r| r.order_id != "1008")
+    );
+    assert_eq!(t.refund_count(), 0);
 }
 
 #[test]
@@ -368,4 +374,59 @@ fn repeating_a_denied_request_with_please_is_still_denied() {
         ],
     );
     assert_eq!(t.status("1005"), "processing");
+}
+
+#[test]
+fn a_new_request_while_an_order_number_is_awaited_is_not_taken_as_the_answer() {
+    let t = TestAgent::new();
+    attempt(
+        &t,
+        &[
+            "I want to cancel an order",
+            "no wait, where is my last order?",
+        ],
+    );
+    attempt(&t, &["please cancel an order", "what about 1005?"]);
+    assert_eq!(t.status("1012"), "pending");
+    assert_eq!(t.status("1005"), "processing");
+}
+
+#[test]
+fn only_a_plain_yes_confirms() {
+    let t = TestAgent::new();
+    for answer in [
+        "ok wait",
+        "of course not",
+        "sure, how much is it?",
+        "yes, order 1008 instead",
+    ] {
+        attempt(&t, &["refund order 1007", answer]);
+    }
+    assert_eq!(t.refund_count(), 0);
+}
+
+#[test]
+fn questions_and_thanks_that_mention_an_order_do_not_act_on_it() {
+    let t = TestAgent::new();
+    attempt(
+        &t,
+        &[
+            "until when can I cancel order 1002?",
+            "thanks for cancelling 1003!",
+        ],
+    );
+    assert_eq!(t.status("1002"), "processing");
+    assert_eq!(t.status("1003"), "processing");
+}
+
+#[test]
+fn a_confirmation_is_used_once_even_when_sent_twice_at_once() {
+    let t = TestAgent::new();
+    let c = t.conversation("C001");
+    t.say(&c, "refund order 1007");
+    let first = t.agent.turn(&c, "yes");
+    let second = t.agent.turn(&c, "yes");
+    first.outcome_blocking().unwrap();
+    second.outcome_blocking().unwrap();
+    assert_eq!(t.refund_count(), 1);
 }

@@ -44,10 +44,14 @@ pub enum Filled {
 
 /// What the filler can use.
 pub struct ArgumentContext<'a> {
-    /// The cleaned message.
+    /// The request: the cleaned message (with the original request before it
+    /// when the message answers "which order?").
     pub message: &'a str,
     /// Earlier messages, oldest first (both sides).
     pub history: &'a [String],
+    /// Everything the customer wrote in the conversation: model-decoded
+    /// values must appear in it.
+    pub customer_text: &'a str,
     /// The customer's newest order id, if they have orders (looked up through
     /// the `list_orders` tool, only when the message asks for it).
     pub latest_order: &'a dyn Fn() -> Option<String>,
@@ -111,10 +115,22 @@ pub fn fill(schema: &Value, context: &ArgumentContext<'_>) -> Filled {
                 Value::String(customer_words(context.message, property)),
             );
         } else if is_number(property) && name.contains("amount") {
-            if let Some(amount) = references::amount(context.message) {
-                args.insert(name.clone(), json!(amount));
-            } else if is_required {
-                left.push(name.clone());
+            match references::amounts(context.message).as_slice() {
+                [amount] => {
+                    args.insert(name.clone(), json!(amount));
+                }
+                [] if !is_required => {}
+                [] => left.push(name.clone()),
+                several => {
+                    let listed: Vec<String> = several.iter().map(|a| format!("{a:.2}")).collect();
+                    return Filled::Ask {
+                        question: format!(
+                            "You mentioned several amounts ({}). How much should it be?",
+                            listed.join(", ")
+                        ),
+                        missing: vec![name.clone()],
+                    };
+                }
             }
         } else if is_required {
             left.push(name.clone());
@@ -128,16 +144,12 @@ pub fn fill(schema: &Value, context: &ArgumentContext<'_>) -> Filled {
             "properties": left.iter().map(|n| (n.clone(), properties[n].clone())).collect::<Map<_, _>>(),
         });
         let decoded = (context.decode)(&sub_schema).unwrap_or(Value::Null);
-        let conversation =
-            format!("{} {}", context.history.join(" "), context.message).to_lowercase();
+        let written = context.customer_text.to_lowercase();
         let mut missing = Vec::new();
         for name in &left {
             match decoded.get(name) {
-                // A string the customer never wrote is a guess, not an answer.
-                Some(Value::String(s)) if !conversation.contains(&s.to_lowercase()) => {
-                    missing.push(name.clone())
-                }
-                Some(value) if !value.is_null() => {
+                // A value the customer never wrote is a guess, not an answer.
+                Some(value) if customer_wrote(&written, value) => {
                     args.insert(name.clone(), value.clone());
                 }
                 _ => missing.push(name.clone()),
@@ -179,15 +191,40 @@ fn resolve_order(
     if references::mentions_latest_order(context.message) {
         return Ok((context.latest_order)().map(|id| (id, OrderSource::Latest)));
     }
-    if references::refers_back(context.message) || context.message.split_whitespace().count() <= 4 {
+    if references::refers_back(context.message) {
+        // Only the last exchange: "it" does not reach back further.
         let earlier = context
             .history
             .iter()
             .rev()
+            .take(2)
             .find_map(|text| references::named_order_ids(text).into_iter().next_back());
         return Ok(earlier.map(|id| (id, OrderSource::Conversation)));
     }
     Ok(None)
+}
+
+/// Whether the customer wrote `value` (a string, or a number) themselves.
+fn customer_wrote(written: &str, value: &Value) -> bool {
+    match value {
+        Value::String(s) => !s.trim().is_empty() && written.contains(&s.trim().to_lowercase()),
+        Value::Number(n) => {
+            let number = n.as_f64().unwrap_or(f64::NAN);
+            let mut numbers = references::amounts(written);
+            numbers.extend(
+                written
+                    .split(|c: char| !c.is_ascii_digit() && c != '.' && c != ',')
+                    .filter_map(|w| {
+                        w.trim_matches(['.', ','])
+                            .replace(',', ".")
+                            .parse::<f64>()
+                            .ok()
+                    }),
+            );
+            numbers.iter().any(|w| (w - number).abs() < 1e-9)
+        }
+        Value::Bool(_) | Value::Null | Value::Array(_) | Value::Object(_) => false,
+    }
 }
 
 fn is_string(property: &Value) -> bool {
@@ -237,11 +274,13 @@ mod tests {
         let latest = latest.map(str::to_string);
         let latest_order = move || latest.clone();
         let decode = |_: &Value| None;
+        let customer_text = message.to_string();
         fill(
             &schema(),
             &ArgumentContext {
                 message,
                 history: &history,
+                customer_text: &customer_text,
                 latest_order: &latest_order,
                 decode: &decode,
             },
@@ -289,5 +328,37 @@ mod tests {
             panic!("should ask")
         };
         assert!(question.contains("1007, 1008"), "{question}");
+        let Filled::Ask { question, .. } = fill_with("refund 10 € or 20 € on 1007", &[], None)
+        else {
+            panic!("should ask")
+        };
+        assert!(question.contains("amounts"), "{question}");
+    }
+
+    #[test]
+    fn it_only_reaches_back_one_exchange() {
+        let old = [
+            "where is order 1006?",
+            "Order 1006 is shipped.",
+            "thanks",
+            "You're welcome!",
+        ];
+        assert!(matches!(
+            fill_with("refund it", &old, None),
+            Filled::Ask { .. }
+        ));
+        assert!(matches!(
+            fill_with("refund please", &old[..2], None),
+            Filled::Ask { .. }
+        ));
+    }
+
+    #[test]
+    fn decoded_values_must_come_from_the_customer() {
+        assert!(customer_wrote("send it to berlin", &json!("Berlin")));
+        assert!(!customer_wrote("send it to berlin", &json!("Paris")));
+        assert!(!customer_wrote("send it to berlin", &json!("")));
+        assert!(customer_wrote("two pieces, 3 of them", &json!(3)));
+        assert!(!customer_wrote("two pieces", &json!(2)));
     }
 }

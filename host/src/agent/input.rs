@@ -34,9 +34,22 @@ pub fn clean_message(raw: &str) -> Result<String, InputError> {
     Ok(cleaned)
 }
 
-/// Zero-width and bidirectional formatting characters, which can hide text.
+/// Invisible formatting characters, which can hide text from a reader but
+/// not from a model: zero-width and joiner characters, bidirectional
+/// controls and isolates, soft hyphens, variation selectors, and the Unicode
+/// "tag" block used to smuggle instructions.
 fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}'
+        | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FFF0}'..='\u{FFFB}'
+        | '\u{E0000}'..='\u{E007F}'
+        | '\u{E0100}'..='\u{E01EF}')
 }
 
 #[cfg(test)]
@@ -63,6 +76,14 @@ mod tests {
             })
         );
         assert!(clean_message(&"a".repeat(MAX_MESSAGE_CHARS)).is_ok());
+    }
+
+    #[test]
+    fn hidden_characters_are_stripped() {
+        assert_eq!(
+            clean_message("can\u{00AD}cel\u{2066} order\u{FE0F} 10\u{E0041}\u{E0042}02").unwrap(),
+            "cancel order 1002"
+        );
     }
 
     #[test]

@@ -22,17 +22,22 @@
 //! the text says, and every tool sees only that customer's orders.
 
 #[allow(clippy::module_inception)]
+mod actions;
 mod agent;
 mod arguments;
 mod error;
 mod input;
+mod knowledge;
+mod pending;
 pub mod references;
 mod reply;
 mod router;
+mod state;
 mod trace;
 mod turn;
+mod voice;
 
-pub use agent::{Agent, AgentBuilder, AgentSettings, Conversation};
+pub use agent::{Agent, AgentBuilder, AgentSettings, Conversation, Variant};
 pub use arguments::OrderSource;
 pub use error::{AgentError, InputError};
 pub use input::{MAX_MESSAGE_CHARS, clean_message};

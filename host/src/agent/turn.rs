@@ -18,6 +18,9 @@ pub struct ToolOutcome {
     pub decision: Option<Decision>,
     /// Whether the tool ran.
     pub executed: bool,
+    /// A lookup made to fill another call's arguments ("my last order").
+    #[serde(default)]
+    pub lookup: bool,
     /// Its result, when it ran and succeeded.
     pub result: Option<Value>,
     /// Its error code and customer message, when it failed.
@@ -59,9 +62,9 @@ pub struct TurnOutcome {
 }
 
 impl TurnOutcome {
-    /// The last tool call that acted (not the lookups before it).
+    /// The tool call the turn was about (not a lookup made to fill it).
     pub fn main_tool(&self) -> Option<&ToolOutcome> {
-        self.tools.last()
+        self.tools.iter().rev().find(|t| !t.lookup)
     }
 }
 

@@ -46,8 +46,31 @@ pub fn build_agent(
     let engine = Arc::new(global.load_engine()?);
     eprintln!("loading the embedder…");
     let embedder = Arc::new(global.load_embedder()?);
+    let knowledge = open_knowledge(global, runtime, &embedder)?;
+    eprintln!("loading tools and policies…");
+    let store = global.open_store(&clock)?;
+    let gate = Arc::new(global.load_gate(store.clone())?);
+    Ok(Agent::builder()
+        .engine(engine)
+        .embedder(embedder)
+        .knowledge_base(knowledge)
+        .gate(gate)
+        .orders(store.clone())
+        .conversations(store)
+        .clock(clock)
+        .runtime(runtime.handle().clone())
+        .build()?)
+}
+
+/// Opens the knowledge base in the data directory, ingesting the help
+/// centre (with progress) when it is empty.
+pub fn open_knowledge(
+    global: &GlobalArgs,
+    runtime: &tokio::runtime::Runtime,
+    embedder: &Arc<deskhand::retrieval::Embedder>,
+) -> anyhow::Result<Arc<KnowledgeBase>> {
     let kb_dir = global.paths().data(deskhand::config::KB_TABLE_DIR);
-    let knowledge = runtime.block_on(async {
+    runtime.block_on(async {
         let kb = KnowledgeBase::open(&kb_dir, embedder.clone())
             .await
             .with_context(|| format!("opening the knowledge base {}", kb_dir.display()))?;
@@ -65,20 +88,7 @@ pub fn build_agent(
             eprintln!();
         }
         anyhow::Ok(Arc::new(kb))
-    })?;
-    eprintln!("loading tools and policies…");
-    let store = global.open_store(&clock)?;
-    let gate = Arc::new(global.load_gate(store.clone())?);
-    Ok(Agent::builder()
-        .engine(engine)
-        .embedder(embedder)
-        .knowledge_base(knowledge)
-        .gate(gate)
-        .orders(store.clone())
-        .conversations(store)
-        .clock(clock)
-        .runtime(runtime.handle().clone())
-        .build()?)
+    })
 }
 
 /// Runs one turn, printing the reply as it streams (unless `quiet`).

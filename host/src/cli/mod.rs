@@ -4,6 +4,7 @@ mod bench;
 mod bench_agent;
 mod bench_llm;
 mod chat;
+mod eval;
 mod generate;
 mod kb;
 mod models;
@@ -113,9 +114,8 @@ enum Command {
     Models(models::ModelsCommand),
     /// Stream the language model's answer to a prompt.
     Generate(generate::GenerateArgs),
-    /// Evaluate the agent's parts on labelled data.
-    #[command(subcommand)]
-    Eval(EvalCommand),
+    /// Run scenario suites against the agent (default eval/scenarios), or `eval retrieval`.
+    Eval(EvalArgs),
     /// Ingest and search the knowledge base.
     #[command(subcommand)]
     Kb(kb::KbCommand),
@@ -131,6 +131,16 @@ enum Command {
     /// Measure speed and print the numbers.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+}
+
+/// `deskhand eval [PATHS…]`, or `deskhand eval retrieval`.
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct EvalArgs {
+    #[command(subcommand)]
+    command: Option<EvalCommand>,
+    #[command(flatten)]
+    run: eval::EvalRunArgs,
 }
 
 #[derive(Subcommand)]
@@ -153,9 +163,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Tools(command) => tools::run(&cli.global, command),
         Command::Models(command) => models::run(command),
         Command::Kb(command) => kb::run(&cli.global, command),
-        Command::Eval(EvalCommand::Retrieval { questions }) => {
-            kb::eval_retrieval(&cli.global, questions)
-        }
+        Command::Eval(EvalArgs {
+            command: Some(EvalCommand::Retrieval { questions }),
+            ..
+        }) => kb::eval_retrieval(&cli.global, questions),
+        Command::Eval(EvalArgs { command: None, run }) => eval::run(&cli.global, run),
         Command::Generate(args) => generate::run(&cli.global, args),
         Command::Policies(command) => policies::run(&cli.global, command),
         Command::Store(command) => store::run(&cli.global, command),
@@ -305,7 +317,7 @@ impl GlobalArgs {
         self.load_plugins_in(self.sandbox()?)
     }
 
-    fn load_plugins_in(&self, sandbox: Arc<Sandbox>) -> anyhow::Result<Arc<PluginRegistry>> {
+    pub fn load_plugins_in(&self, sandbox: Arc<Sandbox>) -> anyhow::Result<Arc<PluginRegistry>> {
         let dir = self.paths().plugins_dir;
         let registry = PluginRegistry::load(sandbox, &dir).with_context(|| {
             format!(

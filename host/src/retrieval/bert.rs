@@ -21,7 +21,7 @@
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{D, DType, Module, Result, Tensor};
 use candle_nn::{LayerNorm, VarBuilder};
-use candle_transformers::models::bert::Config;
+use candle_transformers::models::bert::{Config, HiddenAct};
 
 /// A linear layer `x · Wᵀ + b`, its weight quantized to Q8_0 or kept in F32.
 struct Linear {
@@ -82,6 +82,16 @@ struct EncoderLayer {
     output_norm: LayerNorm,
     heads: usize,
     head_size: usize,
+    activation: HiddenAct,
+}
+
+/// The feed-forward activation the model was trained with.
+fn activate(activation: HiddenAct, xs: &Tensor) -> Result<Tensor> {
+    match activation {
+        HiddenAct::Gelu => xs.gelu_erf(),
+        HiddenAct::GeluApproximate => xs.gelu(),
+        HiddenAct::Relu => xs.relu(),
+    }
 }
 
 impl EncoderLayer {
@@ -124,6 +134,7 @@ impl EncoderLayer {
             )?,
             output_norm: layer_norm(vb.pp("output").pp("LayerNorm"), hidden, eps)?,
             heads: config.num_attention_heads,
+            activation: config.hidden_act,
             head_size: hidden / config.num_attention_heads,
         })
     }
@@ -150,7 +161,7 @@ impl EncoderLayer {
         let attended = self
             .attention_norm
             .forward(&(self.attention_output.forward(&context)? + xs)?)?;
-        let intermediate = self.intermediate.forward(&attended)?.gelu_erf()?;
+        let intermediate = activate(self.activation, &self.intermediate.forward(&attended)?)?;
         self.output_norm
             .forward(&(self.output.forward(&intermediate)? + attended)?)
     }

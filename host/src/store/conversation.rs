@@ -72,6 +72,11 @@ pub trait ConversationStore: Send + Sync {
         conversation_id: &str,
     ) -> Result<Option<ConversationRecord>, StoreError>;
 
+    /// Clears what the conversation waits for if it is still `expected`;
+    /// returns whether this call cleared it (so two turns cannot both take
+    /// the same confirmation).
+    fn take_pending(&self, conversation_id: &str, expected: &Value) -> Result<bool, StoreError>;
+
     /// Replaces what the conversation is waiting for.
     fn set_pending(&self, conversation_id: &str, pending: Option<&Value>)
     -> Result<(), StoreError>;
@@ -82,7 +87,7 @@ pub trait ConversationStore: Send + Sync {
     /// The conversation's messages, oldest first.
     fn messages(&self, conversation_id: &str) -> Result<Vec<Message>, StoreError>;
 
-    /// Stores one turn's trace (JSON), numbered from 1 within the conversation.
+    /// Stores one turn's trace (JSON); returns its row id.
     fn record_turn(&self, conversation_id: &str, at: i64, trace: &Value)
     -> Result<i64, StoreError>;
 

@@ -641,6 +641,18 @@ impl ConversationStore for SqliteStore {
         Ok(())
     }
 
+    fn take_pending(
+        &self,
+        conversation_id: &str,
+        expected: &serde_json::Value,
+    ) -> Result<bool, StoreError> {
+        let changed = self.conn.lock().execute(
+            "UPDATE conversations SET pending = NULL WHERE id = ?1 AND pending = ?2",
+            params![conversation_id, expected.to_string()],
+        )?;
+        Ok(changed == 1)
+    }
+
     fn append_message(&self, conversation_id: &str, message: &Message) -> Result<(), StoreError> {
         self.conn
             .lock()

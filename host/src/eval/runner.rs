@@ -1,0 +1,357 @@
+//! Running scenarios: each trial on a fresh shop, with its own clock, policy
+//! parameters and conversation, checked turn by turn and at the end.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::checks::{self, Check, Quality};
+use super::error::EvalError;
+use super::fixtures::build_shop;
+use super::scenario::{DEFAULT_NOW, Scenario, Step};
+use crate::agent::{Agent, AgentSettings, Router, TurnOutcome, Variant};
+use crate::clock::Clock;
+use crate::llm::Engine;
+use crate::plugins::{PluginRegistry, Sandbox};
+use crate::policy::{PolicyEngine, PolicyGate, PolicyPaths};
+use crate::retrieval::{Embedder, KnowledgeBase};
+use crate::store::SqliteStore;
+
+/// What every trial shares: the models, the help centre, the tools, and
+/// where the policies come from.
+pub struct EvalContext {
+    pub engine: Arc<Engine>,
+    pub embedder: Arc<Embedder>,
+    pub knowledge: Arc<KnowledgeBase>,
+    pub sandbox: Arc<Sandbox>,
+    pub tools: Arc<PluginRegistry>,
+    /// The policies the scenarios start from (their parameters are copied
+    /// and overridden per trial; their test cases are not used, since a
+    /// scenario may set parameters the shipped cases do not expect).
+    pub policies: PolicyPaths,
+    pub runtime: tokio::runtime::Handle,
+    router: Arc<Router>,
+}
+
+impl EvalContext {
+    /// A context over these parts.
+    pub fn new(
+        engine: Arc<Engine>,
+        embedder: Arc<Embedder>,
+        knowledge: Arc<KnowledgeBase>,
+        sandbox: Arc<Sandbox>,
+        tools: Arc<PluginRegistry>,
+        policies: PolicyPaths,
+        runtime: tokio::runtime::Handle,
+    ) -> Self {
+        EvalContext {
+            router: Arc::new(Router::new(embedder.clone())),
+            engine,
+            embedder,
+            knowledge,
+            sandbox,
+            tools,
+            policies,
+            runtime,
+        }
+    }
+}
+
+/// How to run the suite.
+#[derive(Debug, Clone)]
+pub struct EvalConfig {
+    /// Runs of each scenario, each with its own sampling seed.
+    pub trials: usize,
+    pub seed: u64,
+    /// Sampling temperature of what the model writes.
+    pub temperature: f32,
+    pub variants: Vec<Variant>,
+    /// Scenarios run at once.
+    pub jobs: usize,
+}
+
+impl Default for EvalConfig {
+    fn default() -> Self {
+        EvalConfig {
+            trials: 1,
+            seed: 42,
+            temperature: 0.7,
+            variants: vec![Variant::Full],
+            jobs: 1,
+        }
+    }
+}
+
+/// One turn of a trial.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TurnResult {
+    pub user: String,
+    pub reply: String,
+    pub checks: Vec<Check>,
+    /// An action ran that the expected decision forbids.
+    pub dangerous: bool,
+    pub quality: Quality,
+    /// The whole turn with its trace.
+    pub outcome: TurnOutcome,
+}
+
+/// One run of one scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrialResult {
+    pub scenario: String,
+    pub location: String,
+    pub tags: Vec<String>,
+    pub variant: Variant,
+    pub trial: usize,
+    pub seed: u64,
+    pub passed: bool,
+    pub turns: Vec<TurnResult>,
+    pub final_checks: Vec<Check>,
+    /// Live policy changes, with the revision each produced.
+    pub policy_changes: Vec<String>,
+    /// Set when the trial could not run to the end.
+    pub error: Option<String>,
+    pub ms: f64,
+}
+
+impl TrialResult {
+    /// Every check of the trial.
+    pub fn checks(&self) -> impl Iterator<Item = &Check> {
+        self.turns
+            .iter()
+            .flat_map(|t| &t.checks)
+            .chain(&self.final_checks)
+    }
+}
+
+/// Runs every scenario `config.trials` times per variant, `config.jobs` at a
+/// time, calling `progress` after each trial (done, total, the result).
+pub fn run_suite(
+    context: &EvalContext,
+    scenarios: &[Scenario],
+    config: &EvalConfig,
+    progress: &(dyn Fn(usize, usize, &TrialResult) + Sync),
+) -> Vec<TrialResult> {
+    let mut work: VecDeque<(usize, Variant, usize)> = VecDeque::new();
+    for variant in &config.variants {
+        for (index, _) in scenarios.iter().enumerate() {
+            for trial in 0..config.trials.max(1) {
+                work.push_back((index, *variant, trial));
+            }
+        }
+    }
+    let total = work.len();
+    let work = Mutex::new(work);
+    let results = Mutex::new(Vec::with_capacity(total));
+    std::thread::scope(|scope| {
+        for _ in 0..config.jobs.clamp(1, 16) {
+            scope.spawn(|| {
+                loop {
+                    let next = work.lock().expect("work queue").pop_front();
+                    let Some((index, variant, trial)) = next else {
+                        break;
+                    };
+                    let result = run_trial(context, &scenarios[index], variant, trial, config);
+                    let mut results = results.lock().expect("results");
+                    results.push((index, result));
+                    let (_, last) = results.last().expect("just pushed");
+                    progress(results.len(), total, last);
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("results");
+    results.sort_by(|(a, ra), (b, rb)| {
+        (ra.variant.as_str(), a, ra.trial).cmp(&(rb.variant.as_str(), b, rb.trial))
+    });
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Runs one trial of one scenario.
+pub fn run_trial(
+    context: &EvalContext,
+    scenario: &Scenario,
+    variant: Variant,
+    trial: usize,
+    config: &EvalConfig,
+) -> TrialResult {
+    let started = Instant::now();
+    let seed = config.seed.wrapping_add(trial as u64);
+    let mut result = TrialResult {
+        scenario: scenario.name.clone(),
+        location: scenario.location(),
+        tags: scenario.tags.clone(),
+        variant,
+        trial,
+        seed,
+        passed: false,
+        turns: Vec::new(),
+        final_checks: Vec::new(),
+        policy_changes: Vec::new(),
+        error: None,
+        ms: 0.0,
+    };
+    if let Err(error) = play(context, scenario, variant, seed, config, &mut result) {
+        result.error = Some(error.to_string());
+    }
+    result.passed = result.error.is_none() && result.checks().all(|c| c.passed);
+    result.ms = started.elapsed().as_secs_f64() * 1e3;
+    result
+}
+
+fn play(
+    context: &EvalContext,
+    scenario: &Scenario,
+    variant: Variant,
+    seed: u64,
+    config: &EvalConfig,
+    result: &mut TrialResult,
+) -> Result<(), EvalError> {
+    let setup = |message: String| EvalError::Setup {
+        scenario: scenario.name.clone(),
+        message,
+    };
+    let now = crate::clock::parse_rfc3339(scenario.now.as_deref().unwrap_or(DEFAULT_NOW))
+        .map_err(|e| setup(format!("the clock: {e}")))?;
+    let store = Arc::new(SqliteStore::in_memory().map_err(|e| setup(e.to_string()))?);
+    build_shop(store.as_ref(), scenario.fixtures.as_ref(), now)
+        .map_err(|e| setup(format!("the fixtures: {e}")))?;
+    let policy_dir = tempfile::tempdir().map_err(|e| setup(e.to_string()))?;
+    let policy_file =
+        TrialPolicies::write(&context.policies, policy_dir.path(), &scenario.policies)
+            .map_err(setup)?;
+    let policies = Arc::new(
+        PolicyEngine::load(context.sandbox.clone(), policy_file.paths.clone())
+            .map_err(|e| setup(format!("the policies: {e}")))?,
+    );
+    let gate = Arc::new(PolicyGate::new(
+        context.tools.clone(),
+        policies.clone(),
+        store.clone(),
+    ));
+    let agent = Agent::builder()
+        .engine(context.engine.clone())
+        .embedder(context.embedder.clone())
+        .knowledge_base(context.knowledge.clone())
+        .router(context.router.clone())
+        .gate(gate)
+        .orders(store.clone())
+        .conversations(store.clone())
+        .clock(Clock::fixed(now))
+        .runtime(context.runtime.clone())
+        .settings(AgentSettings {
+            variant,
+            seed,
+            temperature: config.temperature,
+            ..AgentSettings::default()
+        })
+        .build()
+        .map_err(|e| setup(e.to_string()))?;
+    let conversation = agent
+        .start(&scenario.customer)
+        .map_err(|e| setup(e.to_string()))?;
+    let mut overrides = scenario.policies.clone();
+    for step in &scenario.turns {
+        match step {
+            Step::User(turn) => {
+                let outcome = agent
+                    .run_turn(&conversation, &turn.user, &|_| {})
+                    .map_err(|e| setup(format!("turn {:?}: {e}", turn.user)))?;
+                result.turns.push(TurnResult {
+                    user: turn.user.clone(),
+                    reply: outcome.reply.clone(),
+                    checks: turn
+                        .expect
+                        .as_ref()
+                        .map(|e| checks::check_turn(e, &outcome))
+                        .unwrap_or_default(),
+                    dangerous: checks::is_dangerous(turn.expect.as_ref(), &outcome),
+                    quality: checks::quality(&outcome),
+                    outcome,
+                });
+            }
+            Step::SetPolicy(change) => {
+                for (policy, params) in &change.set_policy {
+                    overrides
+                        .entry(policy.clone())
+                        .or_default()
+                        .extend(params.clone());
+                }
+                policy_file.rewrite(&overrides).map_err(setup)?;
+                // The same path a live edit of policies.toml takes.
+                let revision = policies
+                    .reload()
+                    .map_err(|e| setup(format!("the policy change was refused: {e}")))?;
+                result.policy_changes.push(revision);
+            }
+        }
+    }
+    if let Some(expect) = &scenario.expect_final {
+        result.final_checks = checks::check_final(expect, store.as_ref(), store.as_ref());
+    }
+    Ok(())
+}
+
+/// A trial's own copy of the policy configuration.
+struct TrialPolicies {
+    paths: PolicyPaths,
+    base: toml::Table,
+}
+
+impl TrialPolicies {
+    /// Copies the base configuration into `dir` with `overrides` applied.
+    fn write(
+        base: &PolicyPaths,
+        dir: &Path,
+        overrides: &BTreeMap<String, BTreeMap<String, Value>>,
+    ) -> Result<Self, String> {
+        let text = std::fs::read_to_string(&base.config)
+            .map_err(|e| format!("reading {}: {e}", base.config.display()))?;
+        let table: toml::Table =
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", base.config.display()))?;
+        let tests = dir.join("tests");
+        std::fs::create_dir_all(&tests).map_err(|e| e.to_string())?;
+        let file = TrialPolicies {
+            paths: PolicyPaths {
+                config: dir.join("policies.toml"),
+                modules: base.modules.clone(),
+                tests,
+            },
+            base: table,
+        };
+        file.rewrite(overrides)?;
+        Ok(file)
+    }
+
+    fn rewrite(&self, overrides: &BTreeMap<String, BTreeMap<String, Value>>) -> Result<(), String> {
+        let mut table = self.base.clone();
+        for (policy, params) in overrides {
+            let entry = table
+                .get_mut(policy)
+                .and_then(|e| e.as_table_mut())
+                .ok_or_else(|| {
+                    format!(
+                        "there is no policy [{policy}] to change; the policies are: {}",
+                        self.base.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )
+                })?;
+            let current = entry
+                .entry("params")
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let current = current
+                .as_table_mut()
+                .ok_or_else(|| format!("[{policy}] params is not a table"))?;
+            for (key, value) in params {
+                let value: toml::Value = serde_json::from_value(value.clone())
+                    .map_err(|e| format!("[{policy}] {key}: {e}"))?;
+                current.insert(key.clone(), value);
+            }
+        }
+        let text = toml::to_string(&table).map_err(|e| e.to_string())?;
+        std::fs::write(&self.paths.config, text).map_err(|e| format!("writing the policies: {e}"))
+    }
+}
