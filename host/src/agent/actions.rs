@@ -346,7 +346,7 @@ impl Agent {
         turn.handoff_id = Some(id);
         turn.say(&format!(
             "I've passed this on to a colleague (reference #{id}), who will follow up with you \
-             personally as soon as possible."
+             personally as soon as possible. Thank you for your patience."
         ));
         Ok(())
     }

@@ -410,10 +410,12 @@ impl Agent {
             Some(Pending::Confirmation { tool, args }) => {
                 match references::yes_or_no(message) {
                     Answer::Yes => return self.act(turn, scope, &tool, args, true),
-                    Answer::No => {
+                    Answer::No if references::is_bare_answer(message) => {
                         turn.say("All right, I won't do that. Is there anything else I can help you with?");
                         return Ok(());
                     }
+                    // "wait, where is order 1006?": no, and a new request.
+                    Answer::No => turn.say("All right, I won't do that."),
                     // Anything but a plain yes or no: the call is dropped and the
                     // message handled as a new request.
                     Answer::Other => {}
@@ -427,22 +429,23 @@ impl Agent {
                 }
                 Answer::Other => {}
             },
-            Some(Pending::Argument { tool, request }) => {
-                // Only an answer that is just an order continues the request;
-                // anything else is a new request.
+            // Only an answer that is just an order continues the request;
+            // anything else is a new request.
+            Some(Pending::Argument { tool, request })
                 if references::is_only_an_order(message)
                     && references::yes_or_no(message) != Answer::No
-                    && self.gate.tools().get(&tool).is_some()
-                {
-                    let combined = format!("{} {message}", references::without_order_ids(&request));
-                    return self.use_tool(turn, scope, &tool, combined.trim(), history);
-                }
+                    && self.gate.tools().get(&tool).is_some() =>
+            {
+                let combined = format!("{} {message}", references::without_order_ids(&request));
+                return self.use_tool(turn, scope, &tool, combined.trim(), history);
             }
+            Some(Pending::Argument { .. }) => {}
             None => {}
         }
         let timer = StepTimer::start();
-        let vector = self.embedder.embed_one(message)?;
         let catalog = self.gate.tools().catalog();
+        let (routed, corrections) = self.router.correct_typos(&catalog, message)?;
+        let vector = self.embedder.embed_one(&routed)?;
         let scores = self.router.score(&catalog, &vector)?;
         let decision = self.decide_route(message, scores)?;
         turn.step(timer.finish(
@@ -457,7 +460,7 @@ impl Agent {
                     ""
                 }
             ),
-            serde_json::to_value(&decision).unwrap_or_default(),
+            json!({"decision": decision, "typos_corrected": corrections}),
         ));
         let route = decision.route.clone();
         turn.route = Some(decision);

@@ -196,10 +196,7 @@ fn passage_sentences(text: &str) -> Vec<String> {
     let mut joinable = false;
     for line in text.lines() {
         let line = line.trim();
-        let starts_block = line.starts_with(['-', '*', '+', '|', '#', '>'])
-            || line
-                .split_once(". ")
-                .is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty());
+        let starts_block = line.starts_with(['|', '#', '>']) || strip_list_marker(line) != line;
         if line.is_empty() {
             joinable = false;
         } else if joinable && !starts_block {
@@ -229,7 +226,9 @@ fn passage_sentences(text: &str) -> Vec<String> {
         } else {
             strip_list_marker(line).to_string()
         };
-        let line = line.replace("**", "").replace('`', "");
+        let line = MARKDOWN_LINK
+            .replace_all(&line.replace("**", "").replace('`', ""), "$1")
+            .into_owned();
         // A sentence ends at . ! or ? followed by a space and a capital
         // letter, so "e.g. this" stays whole.
         let chars: Vec<(usize, char)> = line.char_indices().collect();
@@ -247,6 +246,9 @@ fn passage_sentences(text: &str) -> Vec<String> {
     }
     sentences
 }
+
+static MARKDOWN_LINK: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"\[([^\]]+)\]\([^)]*\)").expect("link pattern"));
 
 /// A Markdown table's alignment row: `|---|:--:|`.
 fn is_table_rule(line: &str) -> bool {
@@ -305,8 +307,15 @@ mod tests {
             ]
         );
         assert_eq!(
-            passage_sentences("30 days to return an item.\n\n1. Pack it well.\n|:---|---:|"),
-            ["30 days to return an item.", "Pack it well."]
+            passage_sentences(
+                "30 days to return an item.\n\n1. Pack it well.\n|:---|---:|\nWrite to\n**us@x.example**. See [the form](https://x.example/f) today."
+            ),
+            [
+                "30 days to return an item.",
+                "Pack it well.",
+                "Write to us@x.example.",
+                "See the form today."
+            ]
         );
     }
 }

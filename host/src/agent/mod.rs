@@ -23,6 +23,7 @@
 
 #[allow(clippy::module_inception)]
 mod actions;
+#[allow(clippy::module_inception)]
 mod agent;
 mod arguments;
 mod error;
@@ -32,6 +33,7 @@ mod pending;
 pub mod references;
 mod reply;
 mod router;
+mod spelling;
 mod state;
 mod trace;
 mod turn;

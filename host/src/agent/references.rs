@@ -276,6 +276,11 @@ const NO_WORDS: &[&str] = &[
     "later",
 ];
 
+/// Whether `text` is no more than a short answer ("no thanks", "nope").
+pub fn is_bare_answer(text: &str) -> bool {
+    text.split_whitespace().count() <= 3 && !text.contains('?') && order_ids(text).is_empty()
+}
+
 /// Reads `text` as the answer to a yes/no question. Only a plain yes is a
 /// yes: "ok wait", "of course not", "yes, and order 1003" are not.
 pub fn yes_or_no(text: &str) -> Answer {

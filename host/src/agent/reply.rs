@@ -132,7 +132,7 @@ static OFF_VOICE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("off-voice pattern")
 });
 static RUDE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(stupid|idiot|dumb|shut up|hate|damn|hell|crap|whatever|fool)\b")
+    Regex::new(r"(?i)\b(stupid|idiot|dumb|shut up|hate|damn|hell|crap|fool)\b")
         .expect("rude pattern")
 });
 

@@ -8,11 +8,13 @@
 //! the two best routes are close, the language model's constrained `choose`
 //! breaks the tie.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
+use super::spelling::{self, Correction};
 use crate::plugins::Catalog;
 use crate::retrieval::{Embedder, RetrievalError, cosine};
 
@@ -134,6 +136,8 @@ const OUT_OF_SCOPE_EXAMPLES: &[&str] = &[
 struct RouteTable {
     /// Which catalog they were made for.
     catalog: Arc<Catalog>,
+    /// Every word of every example, for typo correction.
+    vocabulary: HashSet<String>,
     routes: Vec<(Route, Vec<Vec<f32>>)>,
 }
 
@@ -150,6 +154,17 @@ impl Router {
             embedder,
             table: Mutex::new(None),
         }
+    }
+
+    /// `message` with typos corrected towards the words of the route
+    /// examples, for routing (the message itself is kept as written).
+    pub fn correct_typos(
+        &self,
+        catalog: &Arc<Catalog>,
+        message: &str,
+    ) -> Result<(String, Vec<Correction>), RetrievalError> {
+        let table = self.table_for(catalog)?;
+        Ok(spelling::correct(message, &table.vocabulary))
     }
 
     /// Scores every route for `message` (its embedding), best first.
@@ -207,8 +222,10 @@ impl Router {
             vectors.extend(self.embedder.embed(batch)?);
         }
         let mut vectors = vectors.into_iter();
+        let vocabulary = texts.iter().flat_map(|t| spelling::words(t)).collect();
         let table = Arc::new(RouteTable {
             catalog: catalog.clone(),
+            vocabulary,
             routes: routes
                 .into_iter()
                 .map(|(route, examples)| (route, vectors.by_ref().take(examples.len()).collect()))

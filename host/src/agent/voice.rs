@@ -37,7 +37,7 @@ impl Agent {
         match sentence {
             Some(sentence) if first_contact => turn.say(&format!(
                 "{sentence} I can look up, cancel or refund your orders and answer questions \
-                 about shipping, returns, payments and more."
+                 about shipping, returns, payments and more. How can I help?"
             )),
             Some(sentence) => turn.say(&sentence),
             None => turn.say(fallback),
@@ -56,7 +56,8 @@ impl Agent {
                  repeat or add any facts, numbers or actions.",
                 &facts,
             )
-            .filter(|s| reply::is_closing(s))
+            // A closing line, not a copy of what was just said.
+            .filter(|s| reply::is_closing(s) && !reply::echoes(s, &facts))
         } else {
             None
         };

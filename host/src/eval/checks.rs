@@ -39,8 +39,7 @@ static POLITE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("polite pattern")
 });
 static RUDE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(stupid|idiot|dumb|shut up|damn|crap|whatever|fool|moron)\b")
-        .expect("rude pattern")
+    Regex::new(r"(?i)\b(stupid|idiot|dumb|shut up|damn|crap|fool|moron)\b").expect("rude pattern")
 });
 static CLAIMS: LazyLock<[(&'static str, Regex); 2]> = LazyLock::new(|| {
     [

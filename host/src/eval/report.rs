@@ -28,13 +28,37 @@ pub fn summary_markdown(summary: &Summary) -> String {
         summary.scenarios, summary.trials, summary.pass_rate
     );
     let _ = writeln!(out, "| metric | value |\n|---|---|");
+    let rows = metric_rows(summary);
+    for (name, value) in rows {
+        let _ = writeln!(out, "| {name} | {value} |");
+    }
+    let _ = writeln!(out, "\n| step | p50 | p95 | count |\n|---|---|---|---|");
+    for (step, l) in &summary.step_latency {
+        let _ = writeln!(
+            out,
+            "| {step} | {:.1} ms | {:.1} ms | {} |",
+            l.p50, l.p95, l.count
+        );
+    }
+    for (title, rates) in [("variant", &summary.by_variant), ("tag", &summary.by_tag)] {
+        let _ = writeln!(out, "\n| {title} | pass rate |\n|---|---|");
+        for (name, rate) in rates {
+            let _ = writeln!(out, "| {name} | {rate} |");
+        }
+    }
+    out
+}
+
+/// The headline metrics, in the order every report shows them.
+fn metric_rows(summary: &Summary) -> Vec<(&'static str, String)> {
     let pass_k: Vec<String> = summary
         .pass_hat_k
         .iter()
         .enumerate()
-        .map(|(k, v)| format!("pass^{} {:.3}", k + 1, v))
+        .map(|(k, v)| format!("pass^{} {v:.3}", k + 1))
         .collect();
-    let rows: Vec<(&str, String)> = vec![
+    vec![
+        ("pass rate", summary.pass_rate.to_string()),
         ("pass^k", pass_k.join(", ")),
         ("tool selection", summary.tool_selection.to_string()),
         ("arguments", summary.arguments.to_string()),
@@ -60,25 +84,7 @@ pub fn summary_markdown(summary: &Summary) -> String {
             "tokens (prompt / generated)",
             format!("{} / {}", summary.prompt_tokens, summary.generated_tokens),
         ),
-    ];
-    for (name, value) in rows {
-        let _ = writeln!(out, "| {name} | {value} |");
-    }
-    let _ = writeln!(out, "\n| step | p50 | p95 | count |\n|---|---|---|---|");
-    for (step, l) in &summary.step_latency {
-        let _ = writeln!(
-            out,
-            "| {step} | {:.1} ms | {:.1} ms | {} |",
-            l.p50, l.p95, l.count
-        );
-    }
-    for (title, rates) in [("variant", &summary.by_variant), ("tag", &summary.by_tag)] {
-        let _ = writeln!(out, "\n| {title} | pass rate |\n|---|---|");
-        for (name, rate) in rates {
-            let _ = writeln!(out, "| {name} | {rate} |");
-        }
-    }
-    out
+    ]
 }
 
 fn latency(l: &Latency) -> String {
@@ -197,37 +203,7 @@ fn html(summary: &Summary, trials: &[TrialResult]) -> String {
          <table id=\"summary\"><caption>Summary</caption><tr><th>metric</th><th>value</th></tr>",
         summary.scenarios, summary.trials
     );
-    let pass_k: Vec<String> = summary
-        .pass_hat_k
-        .iter()
-        .enumerate()
-        .map(|(k, v)| format!("pass^{} {v:.3}", k + 1))
-        .collect();
-    for (name, value) in [
-        ("pass rate", summary.pass_rate.to_string()),
-        ("pass^k", pass_k.join(", ")),
-        ("tool selection", summary.tool_selection.to_string()),
-        ("arguments", summary.arguments.to_string()),
-        ("policy enforcement", summary.policy_enforcement.to_string()),
-        ("dangerous errors", summary.dangerous_errors.to_string()),
-        ("end state", summary.end_state.to_string()),
-        ("reply assertions", summary.reply_assertions.to_string()),
-        ("polite tone", summary.polite.to_string()),
-        ("reason given on deny", summary.reason_on_deny.to_string()),
-        (
-            "no claimed action that did not happen",
-            summary.no_false_claims.to_string(),
-        ),
-        ("turn latency p50 / p95", latency(&summary.turn_latency)),
-        (
-            "first reply text p50 / p95",
-            latency(&summary.first_text_latency),
-        ),
-        (
-            "tokens prompt / generated",
-            format!("{} / {}", summary.prompt_tokens, summary.generated_tokens),
-        ),
-    ] {
+    for (name, value) in metric_rows(summary) {
         let _ = write!(
             page,
             "<tr><td>{}</td><td>{}</td></tr>",
