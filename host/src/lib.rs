@@ -15,11 +15,15 @@
 //! * [`llm`]: the local language model (candle, GGUF), with streaming,
 //!   constrained JSON output and a prefix cache;
 //! * [`retrieval`]: sentence embeddings for the knowledge base;
+//! * [`server`]: the HTTP API, web chat page and metrics of `deskhand serve`;
 //! * [`eval`]: scripted scenarios run against the agent, scored and reported;
 //! * [`clock`]: the business clock, fixed in tests and scenarios;
 //! * [`config`]: where things live on disk;
 //! * [`digest`]: SHA-256 content hashes;
 //! * [`watch`]: debounced file watching for hot reload.
+
+// The OpenAPI document is one large `json!` literal.
+#![recursion_limit = "256"]
 
 pub mod agent;
 pub mod clock;
@@ -30,5 +34,6 @@ pub mod llm;
 pub mod plugins;
 pub mod policy;
 pub mod retrieval;
+pub mod server;
 pub mod store;
 pub mod watch;

@@ -241,6 +241,26 @@ impl Agent {
         &self.settings
     }
 
+    /// The tools behind their policies.
+    pub fn gate(&self) -> &Arc<PolicyGate> {
+        &self.gate
+    }
+
+    /// Where conversations, traces and handoffs are kept.
+    pub fn conversations(&self) -> &Arc<dyn ConversationStore> {
+        &self.conversations
+    }
+
+    /// The orders the tools act on.
+    pub fn orders(&self) -> &Arc<dyn OrderStore> {
+        &self.orders
+    }
+
+    /// The business clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// Starts a new conversation for `customer_id`, who must exist.
     pub fn start(&self, customer_id: &str) -> Result<Conversation, AgentError> {
         if self.orders.customer(customer_id)?.is_none() {
@@ -347,9 +367,10 @@ impl Agent {
             json!({"raw_chars": raw_message.chars().count(), "message": message,
                    "pending": pending.as_ref().map(Pending::label)}),
         ));
-        self.conversations.append_message(
+        let question_id = self.conversations.append_message(
             &conversation.id,
             &Message {
+                id: 0,
                 role: Role::User,
                 content: message.clone(),
                 at: self.clock.now(),
@@ -368,15 +389,18 @@ impl Agent {
             self.conversations
                 .set_pending(&conversation.id, Some(&value))?;
         }
-        self.conversations.append_message(
+        let reply_id = self.conversations.append_message(
             &conversation.id,
             &Message {
+                id: 0,
                 role: Role::Assistant,
                 content: turn.reply.clone(),
                 at: self.clock.now(),
             },
         )?;
-        let outcome = turn.finish();
+        let mut outcome = turn.finish();
+        outcome.message_id = question_id;
+        outcome.reply_id = reply_id;
         self.conversations.record_turn(
             &conversation.id,
             self.clock.now(),

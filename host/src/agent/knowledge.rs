@@ -80,7 +80,7 @@ impl Agent {
         turn.step(timer.finish(
             StepKind::Retrieval,
             format!("{} passages, best similarity {best:.2}", hits.len()),
-            json!({"hits": hits.iter().map(|h| json!({"id": h.id, "heading": h.heading,
+            json!({"hits": hits.iter().map(|h| json!({"id": h.id, "heading": h.heading, "text": h.text,
                         "score": h.score, "similarity": h.similarity})).collect::<Vec<_>>(),
                    "used": turn.retrieved, "sentences": chosen}),
         ));

@@ -41,7 +41,13 @@ pub struct TurnOutcome {
     pub customer_id: String,
     /// The message after cleaning.
     pub message: String,
+    /// The stored customer message's id.
+    #[serde(default)]
+    pub message_id: i64,
     pub reply: String,
+    /// The stored reply's id (for feedback).
+    #[serde(default)]
+    pub reply_id: i64,
     /// How the message was routed (absent when the turn answered a pending
     /// question, such as a confirmation).
     pub route: Option<RouteDecision>,

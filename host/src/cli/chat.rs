@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use deskhand::agent::{Agent, AgentError, Conversation, TurnEvent, TurnOutcome};
+use deskhand::agent::{Agent, AgentError, AgentSettings, Conversation, TurnEvent, TurnOutcome};
 use deskhand::retrieval::{ChunkingConfig, KnowledgeBase};
 
 use super::GlobalArgs;
@@ -41,6 +41,15 @@ pub fn build_agent(
     global: &GlobalArgs,
     runtime: &tokio::runtime::Runtime,
 ) -> anyhow::Result<Arc<Agent>> {
+    build_agent_with(global, runtime, AgentSettings::default())
+}
+
+/// [`build_agent`] with these behaviour settings.
+pub fn build_agent_with(
+    global: &GlobalArgs,
+    runtime: &tokio::runtime::Runtime,
+    settings: AgentSettings,
+) -> anyhow::Result<Arc<Agent>> {
     let clock = global.clock()?;
     eprintln!("loading the language model…");
     let engine = Arc::new(global.load_engine()?);
@@ -59,6 +68,7 @@ pub fn build_agent(
         .conversations(store)
         .clock(clock)
         .runtime(runtime.handle().clone())
+        .settings(settings)
         .build()?)
 }
 
@@ -77,7 +87,7 @@ pub fn open_knowledge(
         if kb.is_empty().await? {
             eprintln!("building the knowledge base from the help centre (first run)…");
             kb.ingest(
-                &deskhand::config::builtin_kb_dir(),
+                &global.kb_dir(),
                 ChunkingConfig::default(),
                 &|done, total| {
                     eprint!("\r  embedded {done}/{total} chunks");

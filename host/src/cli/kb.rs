@@ -35,7 +35,7 @@ pub fn run(global: &GlobalArgs, command: KbCommand) -> anyhow::Result<ExitCode> 
             .with_context(|| format!("opening the knowledge base {}", store.display()))?;
         match command {
             KbCommand::Ingest { dir } => {
-                let dir = dir.unwrap_or_else(deskhand::config::builtin_kb_dir);
+                let dir = dir.unwrap_or_else(|| global.kb_dir());
                 let bar = ProgressBar::new(0);
                 bar.set_style(
                     ProgressStyle::with_template("embedding [{bar:30}] {pos}/{len} chunks")

@@ -9,6 +9,7 @@ mod generate;
 mod kb;
 mod models;
 mod policies;
+mod serve;
 mod store;
 mod tools;
 
@@ -98,6 +99,19 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "DESKHAND_EMBEDDER", value_name = "DIR")]
     pub embedder: Option<PathBuf>,
 
+    /// Where models are cached and fetched to (default: ~/.cache/deskhand/models).
+    #[arg(
+        long = "models",
+        global = true,
+        env = "DESKHAND_MODELS",
+        value_name = "DIR"
+    )]
+    pub models_dir: Option<PathBuf>,
+
+    /// The help-centre folder (Markdown) the knowledge base is built from; defaults to the shipped kb/.
+    #[arg(long = "kb", global = true, env = "DESKHAND_KB", value_name = "DIR")]
+    pub kb_dir: Option<PathBuf>,
+
     /// Fix the business clock at this RFC 3339 instant instead of the system time.
     #[arg(long, global = true, env = "DESKHAND_NOW", value_name = "RFC3339")]
     pub now: Option<String>,
@@ -109,6 +123,8 @@ enum Command {
     Chat(chat::ChatArgs),
     /// Answer one message (--json for the whole turn with its trace).
     Ask(chat::AskArgs),
+    /// Serve the HTTP API and the web chat page (default http://127.0.0.1:8080).
+    Serve(serve::ServeArgs),
     /// Fetch and list the language models.
     #[command(subcommand)]
     Models(models::ModelsCommand),
@@ -155,9 +171,14 @@ enum EvalCommand {
 
 /// Parses the command line and runs the command.
 pub fn run() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     init_tracing();
     match cli.command {
+        Command::Serve(args) => serve::run(&cli.global, &matches, args),
         Command::Chat(args) => chat::chat(&cli.global, args),
         Command::Ask(args) => chat::ask(&cli.global, args),
         Command::Tools(command) => tools::run(&cli.global, command),
@@ -197,6 +218,18 @@ impl GlobalArgs {
         paths
     }
 
+    /// The model cache: `--models`, or the default.
+    pub fn model_cache(&self) -> ModelCache {
+        ModelCache::new(self.models_dir.clone().unwrap_or_else(default_cache_dir))
+    }
+
+    /// The help-centre folder: `--kb`, or the shipped one.
+    pub fn kb_dir(&self) -> PathBuf {
+        self.kb_dir
+            .clone()
+            .unwrap_or_else(deskhand::config::builtin_kb_dir)
+    }
+
     /// The business clock: fixed by `--now`, the system time otherwise.
     pub fn clock(&self) -> anyhow::Result<Clock> {
         match &self.now {
@@ -227,7 +260,7 @@ impl GlobalArgs {
                 Ok(path.clone())
             }
             None => {
-                let cache = ModelCache::new(default_cache_dir());
+                let cache = self.model_cache();
                 cache.ensure(&CHAT_MODEL, true)?;
                 Ok(cache.chat_model_path())
             }
@@ -238,7 +271,7 @@ impl GlobalArgs {
     pub fn load_embedder(&self) -> anyhow::Result<Embedder> {
         let dir = match &self.embedder {
             Some(dir) => dir.clone(),
-            None => ModelCache::new(default_cache_dir()).ensure(&EMBEDDER, true)?,
+            None => self.model_cache().ensure(&EMBEDDER, true)?,
         };
         Embedder::load(&dir).with_context(|| format!("loading the embedder {}", dir.display()))
     }

@@ -28,6 +28,9 @@ impl Role {
 /// One message of a conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
+    /// Assigned by the store; 0 before it is written.
+    #[serde(default)]
+    pub id: i64,
     pub role: Role,
     pub content: String,
     /// Unix seconds (business clock).
@@ -43,6 +46,36 @@ pub struct ConversationRecord {
     pub created_at: i64,
     /// What the agent is waiting for (a confirmation, a missing argument), as JSON.
     pub pending: Option<Value>,
+}
+
+/// A conversation in a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub id: String,
+    pub created_at: i64,
+    pub messages: usize,
+    /// The first thing the customer wrote.
+    pub title: String,
+}
+
+/// A question and the answer it got.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QaPair {
+    pub conversation_id: String,
+    pub question_id: i64,
+    pub question: String,
+    pub answer_id: i64,
+    pub answer: String,
+    pub at: i64,
+}
+
+/// A thumbs up (1) or down (-1) on one of deskhand's messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feedback {
+    pub message_id: i64,
+    pub score: i8,
+    pub comment: Option<String>,
+    pub at: i64,
 }
 
 /// A request for a colleague to take over.
@@ -72,6 +105,13 @@ pub trait ConversationStore: Send + Sync {
         conversation_id: &str,
     ) -> Result<Option<ConversationRecord>, StoreError>;
 
+    /// The conversation with this id, whoever it belongs to: for staff
+    /// reading a handoff, never for a customer's session.
+    fn any_conversation(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Option<ConversationRecord>, StoreError>;
+
     /// Clears what the conversation waits for if it is still `expected`;
     /// returns whether this call cleared it (so two turns cannot both take
     /// the same confirmation).
@@ -81,8 +121,24 @@ pub trait ConversationStore: Send + Sync {
     fn set_pending(&self, conversation_id: &str, pending: Option<&Value>)
     -> Result<(), StoreError>;
 
-    /// Appends a message.
-    fn append_message(&self, conversation_id: &str, message: &Message) -> Result<(), StoreError>;
+    /// Appends a message; returns its id.
+    fn append_message(&self, conversation_id: &str, message: &Message) -> Result<i64, StoreError>;
+
+    /// The customer's conversations, newest first.
+    fn conversations(&self, customer_id: &str) -> Result<Vec<ConversationSummary>, StoreError>;
+
+    /// The customer's latest question-and-answer pairs, newest first, whose
+    /// question or answer contains `search` (case-insensitive), at most `n`.
+    fn history(
+        &self,
+        customer_id: &str,
+        n: usize,
+        search: Option<&str>,
+    ) -> Result<Vec<QaPair>, StoreError>;
+
+    /// Records the customer's feedback on one of deskhand's messages in
+    /// their own conversations; `false` when there is no such message.
+    fn record_feedback(&self, customer_id: &str, feedback: &Feedback) -> Result<bool, StoreError>;
 
     /// The conversation's messages, oldest first.
     fn messages(&self, conversation_id: &str) -> Result<Vec<Message>, StoreError>;

@@ -16,7 +16,10 @@ pub mod seed;
 mod sqlite;
 
 pub use audit::{AuditLog, AuditRecord};
-pub use conversation::{ConversationRecord, ConversationStore, Handoff, Message, Role};
+pub use conversation::{
+    ConversationRecord, ConversationStore, ConversationSummary, Feedback, Handoff, Message, QaPair,
+    Role,
+};
 pub use error::StoreError;
 pub use model::{Customer, LineItem, Order, OrderEvent, OrderStatus, Refund};
 pub use sqlite::SqliteStore;

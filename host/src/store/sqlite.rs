@@ -6,7 +6,10 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::audit::{AuditLog, AuditRecord};
-use super::conversation::{ConversationRecord, ConversationStore, Handoff, Message, Role};
+use super::conversation::{
+    ConversationRecord, ConversationStore, ConversationSummary, Feedback, Handoff, Message, QaPair,
+    Role,
+};
 use super::{Customer, LineItem, Order, OrderEvent, OrderStatus, OrderStore, Refund, StoreError};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts how many ran.
@@ -102,6 +105,16 @@ CREATE TABLE handoffs (
     tool            TEXT,
     args            TEXT
 );
+"#,
+    r#"
+CREATE TABLE feedback (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    score      INTEGER NOT NULL CHECK (score IN (-1, 1)),
+    comment    TEXT,
+    at         INTEGER NOT NULL
+);
+CREATE INDEX conversations_by_customer ON conversations(customer_id, created_at DESC);
 "#,
 ];
 
@@ -526,7 +539,7 @@ impl OrderStore for SqliteStore {
 
     fn clear(&self) -> Result<(), StoreError> {
         self.conn.lock().execute_batch(
-            "BEGIN; DELETE FROM handoffs; DELETE FROM turns; DELETE FROM messages; \
+            "BEGIN; DELETE FROM feedback; DELETE FROM handoffs; DELETE FROM turns; DELETE FROM messages; \
              DELETE FROM conversations; DELETE FROM policy_decisions; DELETE FROM order_events; DELETE FROM refunds; DELETE FROM orders; \
              DELETE FROM customers; DELETE FROM sqlite_sequence; COMMIT;",
         )?;
@@ -629,6 +642,28 @@ impl ConversationStore for SqliteStore {
             .optional()?)
     }
 
+    fn any_conversation(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Option<ConversationRecord>, StoreError> {
+        Ok(self
+            .conn
+            .lock()
+            .query_row(
+                "SELECT id, customer_id, created_at, pending FROM conversations WHERE id = ?1",
+                params![conversation_id],
+                |r| {
+                    Ok(ConversationRecord {
+                        id: r.get(0)?,
+                        customer_id: r.get(1)?,
+                        created_at: r.get(2)?,
+                        pending: json_column(r.get(3)?),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
     fn set_pending(
         &self,
         conversation_id: &str,
@@ -653,39 +688,120 @@ impl ConversationStore for SqliteStore {
         Ok(changed == 1)
     }
 
-    fn append_message(&self, conversation_id: &str, message: &Message) -> Result<(), StoreError> {
-        self.conn
-            .lock()
-            .prepare_cached(
-                "INSERT INTO messages (conversation_id, role, content, at) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![
-                conversation_id,
-                message.role.as_str(),
-                message.content,
-                message.at
-            ])?;
-        Ok(())
+    fn append_message(&self, conversation_id: &str, message: &Message) -> Result<i64, StoreError> {
+        let conn = self.conn.lock();
+        conn.prepare_cached(
+            "INSERT INTO messages (conversation_id, role, content, at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            conversation_id,
+            message.role.as_str(),
+            message.content,
+            message.at
+        ])?;
+        Ok(conn.last_insert_rowid())
     }
 
     fn messages(&self, conversation_id: &str) -> Result<Vec<Message>, StoreError> {
         let conn = self.conn.lock();
         let mut stmt = conn.prepare_cached(
-            "SELECT role, content, at FROM messages WHERE conversation_id = ?1 ORDER BY id",
+            "SELECT id, role, content, at FROM messages WHERE conversation_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([conversation_id], |r| {
-            let role: String = r.get(0)?;
+            let role: String = r.get(1)?;
             Ok(Message {
+                id: r.get(0)?,
                 role: if role == "user" {
                     Role::User
                 } else {
                     Role::Assistant
                 },
-                content: r.get(1)?,
-                at: r.get(2)?,
+                content: r.get(2)?,
+                at: r.get(3)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn conversations(&self, customer_id: &str) -> Result<Vec<ConversationSummary>, StoreError> {
+        let conn = self.conn.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT c.id, c.created_at, COUNT(m.id), \
+                    COALESCE((SELECT content FROM messages f WHERE f.conversation_id = c.id \
+                              AND f.role = 'user' ORDER BY f.id LIMIT 1), '') \
+             FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id \
+             WHERE c.customer_id = ?1 GROUP BY c.id ORDER BY c.created_at DESC, c.rowid DESC",
+        )?;
+        let rows = stmt.query_map([customer_id], |r| {
+            let title: String = r.get(3)?;
+            Ok(ConversationSummary {
+                id: r.get(0)?,
+                created_at: r.get(1)?,
+                messages: r.get::<_, i64>(2)? as usize,
+                title: title.chars().take(80).collect(),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn history(
+        &self,
+        customer_id: &str,
+        n: usize,
+        search: Option<&str>,
+    ) -> Result<Vec<QaPair>, StoreError> {
+        let conn = self.conn.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT q.conversation_id, q.id, q.content, a.id, a.content, a.at \
+             FROM messages q \
+             JOIN messages a ON a.id = (SELECT MIN(id) FROM messages x \
+                                         WHERE x.conversation_id = q.conversation_id \
+                                           AND x.id > q.id AND x.role = 'assistant') \
+             JOIN conversations c ON c.id = q.conversation_id \
+             WHERE q.role = 'user' AND c.customer_id = ?1 \
+               AND (?2 IS NULL OR instr(lower(q.content), lower(?2)) > 0 \
+                    OR instr(lower(a.content), lower(?2)) > 0) \
+             ORDER BY q.id DESC LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(
+            params![customer_id, search, i64::try_from(n).unwrap_or(i64::MAX)],
+            |r| {
+                Ok(QaPair {
+                    conversation_id: r.get(0)?,
+                    question_id: r.get(1)?,
+                    question: r.get(2)?,
+                    answer_id: r.get(3)?,
+                    answer: r.get(4)?,
+                    at: r.get(5)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn record_feedback(&self, customer_id: &str, feedback: &Feedback) -> Result<bool, StoreError> {
+        let conn = self.conn.lock();
+        let owned: Option<i64> = conn
+            .query_row(
+                "SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+                 WHERE m.id = ?1 AND c.customer_id = ?2 AND m.role = 'assistant'",
+                params![feedback.message_id, customer_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if owned.is_none() {
+            return Ok(false);
+        }
+        conn.execute(
+            "INSERT INTO feedback (message_id, score, comment, at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                feedback.message_id,
+                feedback.score,
+                feedback.comment,
+                feedback.at
+            ],
+        )?;
+        Ok(true)
     }
 
     fn record_turn(

@@ -94,9 +94,14 @@ impl TestAgent {
 
     /// The same, answering questions from `knowledge`.
     pub fn with_knowledge(knowledge: Arc<KnowledgeBase>) -> Self {
-        let shared = shared();
         let store = Arc::new(SqliteStore::in_memory().expect("store"));
         seed::seed(store.as_ref(), NOW).expect("seeding");
+        Self::over(store, knowledge)
+    }
+
+    /// An agent over `store` as it is (seed it first if it is new).
+    pub fn over(store: Arc<SqliteStore>, knowledge: Arc<KnowledgeBase>) -> Self {
+        let shared = shared();
         let gate = Arc::new(PolicyGate::new(
             shared.tools.clone(),
             shared.policies.clone(),

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod agent;
+pub mod http;
+pub mod server;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

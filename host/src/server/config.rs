@@ -1,0 +1,378 @@
+//! `deskhand.toml`: the server's address, paths, model, generation
+//! parameters, limits and API keys.
+//!
+//! Every option has a default, so a missing file means "the demo shop on
+//! loopback". The command line and `DESKHAND_*` variables override the file
+//! (the CLI applies them on top of [`ServerConfig::load`]).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::ConfigError;
+use crate::agent::MAX_MESSAGE_CHARS;
+
+/// The file `deskhand serve` reads when no `--config` is given, if present.
+pub const DEFAULT_CONFIG_FILE: &str = "deskhand.toml";
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub server: ServerSection,
+    pub paths: PathsSection,
+    pub model: ModelSection,
+    pub generation: GenerationSection,
+    pub limits: LimitsSection,
+    /// Who may call the API. Absent: the demo keys ([`ApiKey::demo_keys`]).
+    pub keys: Option<Vec<ApiKey>>,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    /// The address to listen on.
+    pub address: SocketAddr,
+    /// Allow the public demo keys on an address other than loopback.
+    pub allow_demo_keys: bool,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        ServerSection {
+            address: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            allow_demo_keys: false,
+        }
+    }
+}
+
+/// `[paths]`; relative paths are relative to where deskhand runs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PathsSection {
+    /// The store, the knowledge-base index and the policy status.
+    pub data: Option<PathBuf>,
+    /// The folder of tool plugins (default: the plugins built with deskhand).
+    pub plugins: Option<PathBuf>,
+    /// The policy configuration file (default: the shipped policies.toml).
+    pub policies: Option<PathBuf>,
+    /// The help-centre folder ingested on first start (default: the shipped kb/).
+    pub kb: Option<PathBuf>,
+    /// The model cache (default: ~/.cache/deskhand/models).
+    pub models: Option<PathBuf>,
+}
+
+/// `[model]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelSection {
+    /// A GGUF chat model (default: SmolLM2-135M-Instruct, fetched on first use).
+    pub chat: Option<PathBuf>,
+    /// A sentence-embedding model folder (default: all-MiniLM-L6-v2).
+    pub embedder: Option<PathBuf>,
+}
+
+/// `[generation]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GenerationSection {
+    /// Sampling temperature of everything the model writes (0 = greedy).
+    pub temperature: f32,
+    /// The sampling seed.
+    pub seed: u64,
+    /// Whether the model adds a short closing sentence to factual replies.
+    pub closing_line: bool,
+}
+
+impl Default for GenerationSection {
+    fn default() -> Self {
+        GenerationSection {
+            temperature: 0.0,
+            seed: 42,
+            closing_line: true,
+        }
+    }
+}
+
+/// `[limits]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSection {
+    /// Turns that run at once (they share one model).
+    pub concurrency: usize,
+    /// Turns that may wait for a free slot; beyond that a chat gets 503.
+    pub queue: usize,
+    /// What `Retry-After` says when the queue is full, in seconds.
+    pub retry_after_seconds: u64,
+    /// The longest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// The longest customer message, in characters (at most 4000).
+    pub max_message_chars: usize,
+    /// Wall-clock budget of one plugin call, in milliseconds.
+    pub plugin_timeout_ms: u64,
+    /// Memory cap of one plugin call, in MiB.
+    pub plugin_memory_mib: usize,
+}
+
+impl Default for LimitsSection {
+    fn default() -> Self {
+        LimitsSection {
+            concurrency: 1,
+            queue: 16,
+            retry_after_seconds: 2,
+            max_body_bytes: 64 * 1024,
+            max_message_chars: MAX_MESSAGE_CHARS,
+            plugin_timeout_ms: 200,
+            plugin_memory_mib: 32,
+        }
+    }
+}
+
+/// Who a key belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// A customer: chats, and sees only their own conversations and orders.
+    Customer,
+    /// Shop staff: sees the handoffs; cannot chat as a customer.
+    Staff,
+}
+
+/// One API key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKey {
+    /// The bearer token.
+    pub key: String,
+    /// The customer it logs in as (required for the customer role).
+    #[serde(default)]
+    pub customer: Option<String>,
+    #[serde(default = "customer_role")]
+    pub role: Role,
+}
+
+fn customer_role() -> Role {
+    Role::Customer
+}
+
+/// The customers of the demo shop, one key each.
+const DEMO_CUSTOMERS: [&str; 3] = ["C001", "C002", "C003"];
+
+impl ApiKey {
+    /// The demo keys: `demo-C001`, `demo-C002`, `demo-C003` and `demo-staff`.
+    pub fn demo_keys() -> Vec<ApiKey> {
+        let mut keys: Vec<ApiKey> = DEMO_CUSTOMERS
+            .iter()
+            .map(|id| ApiKey {
+                key: format!("demo-{id}"),
+                customer: Some(id.to_string()),
+                role: Role::Customer,
+            })
+            .collect();
+        keys.push(ApiKey {
+            key: "demo-staff".into(),
+            customer: None,
+            role: Role::Staff,
+        });
+        keys
+    }
+
+    /// Whether this is one of the public demo keys.
+    pub fn is_demo(&self) -> bool {
+        self.key.starts_with("demo-")
+    }
+
+    /// Parses `KEY=CUSTOMER` or `KEY=staff` (the `--key` flag).
+    pub fn parse_assignment(text: &str) -> Result<ApiKey, ConfigError> {
+        let (key, who) = text.split_once('=').ok_or_else(|| {
+            ConfigError::Invalid(format!(
+                "the key {text:?} is not KEY=CUSTOMER_ID or KEY=staff"
+            ))
+        })?;
+        let (key, who) = (key.trim(), who.trim());
+        Ok(if who.eq_ignore_ascii_case("staff") {
+            ApiKey {
+                key: key.into(),
+                customer: None,
+                role: Role::Staff,
+            }
+        } else {
+            ApiKey {
+                key: key.into(),
+                customer: Some(who.into()),
+                role: Role::Customer,
+            }
+        })
+    }
+}
+
+impl ServerConfig {
+    /// Reads a configuration file. Unknown keys are errors.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|e| match e {
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: path.to_path_buf(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses the text of a configuration file.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: PathBuf::from(DEFAULT_CONFIG_FILE),
+            message: e.to_string(),
+        })
+    }
+
+    /// The keys in force: the configured ones, or the demo keys.
+    pub fn keys(&self) -> Vec<ApiKey> {
+        self.keys.clone().unwrap_or_else(ApiKey::demo_keys)
+    }
+
+    /// Checks the whole configuration: limits in range, keys well formed,
+    /// and no public demo key on a non-loopback address unless allowed.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let limits = &self.limits;
+        if limits.concurrency == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.concurrency must be at least 1".into(),
+            ));
+        }
+        if limits.max_message_chars == 0 || limits.max_message_chars > MAX_MESSAGE_CHARS {
+            return Err(ConfigError::Invalid(format!(
+                "limits.max_message_chars must be between 1 and {MAX_MESSAGE_CHARS}"
+            )));
+        }
+        if limits.max_body_bytes < 1024 {
+            return Err(ConfigError::Invalid(
+                "limits.max_body_bytes must be at least 1024".into(),
+            ));
+        }
+        if !(0.0..=2.0).contains(&self.generation.temperature) {
+            return Err(ConfigError::Invalid(
+                "generation.temperature must be between 0 and 2".into(),
+            ));
+        }
+        let keys = self.keys();
+        if keys.is_empty() {
+            return Err(ConfigError::Invalid(
+                "no API keys: add [[keys]] entries (key = \"…\", customer = \"C001\") or remove `keys` to use the demo keys".into(),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for key in &keys {
+            if key.key.len() < 8 || key.key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(ConfigError::Invalid(format!(
+                    "the API key {:?} must be at least 8 characters without spaces",
+                    key.key
+                )));
+            }
+            if !seen.insert(&key.key) {
+                return Err(ConfigError::Invalid(format!(
+                    "the API key {:?} is listed twice",
+                    key.key
+                )));
+            }
+            match (key.role, &key.customer) {
+                (Role::Customer, None) => {
+                    return Err(ConfigError::Invalid(format!(
+                        "the API key {:?} needs a customer (or role = \"staff\")",
+                        key.key
+                    )));
+                }
+                (Role::Staff, Some(_)) => {
+                    return Err(ConfigError::Invalid(format!(
+                        "the staff key {:?} must not name a customer",
+                        key.key
+                    )));
+                }
+                _ => {}
+            }
+        }
+        let address = self.server.address;
+        if !address.ip().is_loopback()
+            && !self.server.allow_demo_keys
+            && keys.iter().any(ApiKey::is_demo)
+        {
+            return Err(ConfigError::DemoKeysInPublic(address));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_is_the_demo_shop_on_loopback() {
+        let config = ServerConfig::parse("").unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.server.address.to_string(), "127.0.0.1:8080");
+        let keys: Vec<String> = config.keys().into_iter().map(|k| k.key).collect();
+        assert_eq!(keys, ["demo-C001", "demo-C002", "demo-C003", "demo-staff"]);
+    }
+
+    #[test]
+    fn demo_keys_are_refused_off_loopback_unless_allowed() {
+        let mut config = ServerConfig::parse("[server]\naddress = \"0.0.0.0:8080\"\n").unwrap();
+        let error = config.validate().unwrap_err().to_string();
+        assert!(error.contains("--allow-demo-keys"), "{error}");
+        config.server.allow_demo_keys = true;
+        config.validate().unwrap();
+        config.server.allow_demo_keys = false;
+        config.keys = Some(vec![ApiKey::parse_assignment("s3cret-key-1=C001").unwrap()]);
+        config.validate().unwrap();
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let error = ServerConfig::parse("[server]\nadress = \"127.0.0.1:1\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("adress"), "{error}");
+        let config = ServerConfig::parse("[limits]\nconcurrency = 0\n").unwrap();
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("concurrency")
+        );
+        let config = ServerConfig::parse("[[keys]]\nkey = \"abcdefgh\"\n").unwrap();
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("needs a customer")
+        );
+    }
+
+    #[test]
+    fn the_shipped_file_parses_and_documents_every_section() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deskhand.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let config = ServerConfig::parse(&text).unwrap();
+        config.validate().unwrap();
+        for section in [
+            "[server]",
+            "[paths]",
+            "[model]",
+            "[generation]",
+            "[limits]",
+            "[[keys]]",
+        ] {
+            assert!(text.contains(section), "deskhand.toml lacks {section}");
+        }
+        assert_eq!(config.keys(), ApiKey::demo_keys());
+    }
+}

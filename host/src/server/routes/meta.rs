@@ -1,0 +1,96 @@
+//! Routes about the server itself: the web page, health, metrics, the
+//! caller's identity and the demo keys.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
+use serde_json::{Value, json};
+
+use crate::server::auth::Caller;
+use crate::server::config::Role;
+use crate::server::error::ApiError;
+use crate::server::state::AppState;
+
+/// The web chat page: one self-contained file, no build step.
+const INDEX_HTML: &str = include_str!("../../../web/index.html");
+
+/// `GET /`.
+pub async fn index() -> Html<&'static str> {
+    Html(INDEX_HTML)
+}
+
+/// `GET /healthz`.
+pub async fn healthz(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let gate = state.agent.gate();
+    Json(json!({
+        "status": "ok",
+        "policy_revision": gate.policies().current().revision(),
+        "plugins": gate.tools().catalog().plugins().count(),
+        "queue_depth": state.admission.queue_depth(),
+        "running_turns": state.admission.running(),
+    }))
+}
+
+/// `GET /metrics`, in the Prometheus text format.
+pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&state.gauges()),
+    )
+}
+
+/// `GET /v1/me`: who the key logs in as.
+pub async fn me(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    let name = match &caller.customer_id {
+        Some(id) => state
+            .agent
+            .orders()
+            .customer(id)?
+            .map(|c| c.name)
+            .unwrap_or_else(|| id.clone()),
+        None => "Staff".into(),
+    };
+    Ok(Json(json!({
+        "role": caller.role,
+        "customer_id": caller.customer_id,
+        "name": name,
+    })))
+}
+
+/// `GET /demo-keys`: the public demo keys in force (none in a real
+/// deployment), so the page can offer them.
+pub async fn demo_keys(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let keys: Vec<Value> = state
+        .demo_keys
+        .iter()
+        .map(|key| {
+            let name = match (&key.role, &key.customer) {
+                (Role::Customer, Some(id)) => state
+                    .agent
+                    .orders()
+                    .customer(id)
+                    .ok()
+                    .flatten()
+                    .map(|c| c.name)
+                    .unwrap_or_else(|| id.clone()),
+                _ => "Staff".into(),
+            };
+            json!({"key": key.key, "role": key.role, "customer_id": key.customer, "name": name})
+        })
+        .collect();
+    Json(json!({ "keys": keys }))
+}
+
+/// Anything else.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route; see /docs for the API".into())
+}

@@ -1,0 +1,48 @@
+//! What every request handler shares.
+
+use std::sync::Arc;
+
+use super::admission::Admission;
+use super::auth::KeyRing;
+use super::config::{ApiKey, LimitsSection, ServerConfig};
+use super::metrics::{Gauges, Metrics};
+use crate::agent::Agent;
+
+/// The server's shared state.
+pub struct AppState {
+    pub agent: Arc<Agent>,
+    pub keys: KeyRing,
+    /// The public demo keys in force, offered by the web page.
+    pub demo_keys: Vec<ApiKey>,
+    pub limits: LimitsSection,
+    pub admission: Admission,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    /// The state for `agent` under `config` (already validated).
+    pub fn new(agent: Arc<Agent>, config: &ServerConfig) -> Self {
+        let keys = config.keys();
+        let limits = config.limits.clone();
+        AppState {
+            agent,
+            keys: KeyRing::new(&keys),
+            demo_keys: keys.into_iter().filter(ApiKey::is_demo).collect(),
+            admission: Admission::new(limits.concurrency, limits.queue, limits.retry_after_seconds),
+            limits,
+            metrics: Metrics::default(),
+        }
+    }
+
+    /// The values `/metrics` reads at scrape time.
+    pub fn gauges(&self) -> Gauges {
+        let status = self.agent.gate().policies().status();
+        Gauges {
+            queue_depth: self.admission.queue_depth(),
+            running_turns: self.admission.running(),
+            policy_reloads: status.reloads,
+            policy_rejected: status.rejected,
+            plugins: self.agent.gate().tools().catalog().plugins().count(),
+        }
+    }
+}
