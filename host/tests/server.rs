@@ -533,6 +533,11 @@ fn health_metrics_docs_and_the_page_are_served() {
         &Request::new("GET", "/v2/nothing").send(server.address),
         404,
     );
+    let wrong_method = Request::new("DELETE", "/v1/chat")
+        .key(ANA)
+        .send(server.address);
+    assert_eq!(error_of(&wrong_method, 405).0, "method_not_allowed");
+    error_of(&server.get("/v1/conversations/%FF%FE", ANA), 400);
 }
 
 #[test]

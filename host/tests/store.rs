@@ -100,3 +100,74 @@ fn a_file_that_is_not_a_database_is_a_clear_error() {
     assert!(err.to_string().contains("cannot open the store"), "{err}");
     assert!(err.to_string().contains("deskhand.db"), "{err}");
 }
+
+#[test]
+fn history_pairs_each_question_with_its_own_answer_and_feedback_stays_with_its_owner() {
+    use deskhand::store::{ConversationRecord, ConversationStore, Feedback, Message, Role};
+    let store = SqliteStore::in_memory().unwrap();
+    seed::seed(&store, NOW).unwrap();
+    for (id, customer) in [("c-ana", "C001"), ("c-ben", "C002")] {
+        store
+            .create_conversation(&ConversationRecord {
+                id: id.into(),
+                customer_id: customer.into(),
+                created_at: NOW,
+                pending: None,
+            })
+            .unwrap();
+    }
+    let say = |conversation: &str, role: Role, text: &str| {
+        store
+            .append_message(
+                conversation,
+                &Message {
+                    id: 0,
+                    role,
+                    content: text.into(),
+                    at: NOW,
+                },
+            )
+            .unwrap()
+    };
+    say("c-ana", Role::User, "where is 1006?");
+    // A turn that failed: a question with no answer.
+    say("c-ana", Role::User, "Ünïcode and cancel 1002");
+    let reply = say("c-ana", Role::Assistant, "Order 1002 is cancelled.");
+    say("c-ben", Role::User, "where is 1014?");
+    let bens = say("c-ben", Role::Assistant, "Order 1014 has shipped.");
+
+    let pairs = store.history("C001", 10, None).unwrap();
+    assert_eq!(
+        pairs.len(),
+        1,
+        "the unanswered question is left out: {pairs:?}"
+    );
+    assert_eq!(pairs[0].question, "Ünïcode and cancel 1002");
+    assert_eq!(pairs[0].answer_id, reply);
+    assert!(store.history("C001", 10, Some("CANCELLED")).unwrap().len() == 1);
+    assert!(store.history("C001", 10, Some("1014")).unwrap().is_empty());
+
+    let vote = |customer: &str, message_id: i64, score: i8| {
+        store
+            .record_feedback(
+                customer,
+                &Feedback {
+                    message_id,
+                    score,
+                    comment: None,
+                    at: NOW,
+                },
+            )
+            .unwrap()
+    };
+    assert!(vote("C001", reply, 1));
+    assert!(vote("C001", reply, -1), "a second vote replaces the first");
+    assert!(
+        !vote("C001", bens, 1),
+        "another customer's reply cannot be rated"
+    );
+    assert!(
+        !vote("C001", reply - 1, 1),
+        "a customer message is not a reply"
+    );
+}

@@ -159,7 +159,7 @@ impl Agent {
                 .map(str::to_string),
             _ => None,
         };
-        let outcome = tool_outcome(LIST_ORDERS_TOOL, &args, &result);
+        let outcome = ToolOutcome::from_call(LIST_ORDERS_TOOL, &args, &result);
         let step = timer.finish(
             StepKind::Tool,
             format!(
@@ -228,7 +228,7 @@ impl Agent {
                 confirmed,
             },
         );
-        let outcome = tool_outcome(tool, &args, &result);
+        let outcome = ToolOutcome::from_call(tool, &args, &result);
         if let Some(decision) = &outcome.decision {
             turn.step(StepTimer::start().finish(
                 StepKind::Policy,
@@ -349,31 +349,6 @@ impl Agent {
              personally as soon as possible. Thank you for your patience."
         ));
         Ok(())
-    }
-}
-
-/// What a gated call did, for the trace and the outcome.
-fn tool_outcome(tool: &str, args: &Value, result: &Result<GatedCall, ToolError>) -> ToolOutcome {
-    let failure = |e: &ToolError| ToolFailure {
-        code: e.code().to_string(),
-        message: e.customer_message(),
-    };
-    let (decision, executed, value, error) = match result {
-        Err(e) => (None, false, None, Some(failure(e))),
-        Ok(GatedCall::Stopped { decision }) => (Some(decision.clone()), false, None, None),
-        Ok(GatedCall::Ran { decision, result }) => match result {
-            Ok(v) => (decision.clone(), true, Some(v.clone()), None),
-            Err(e) => (decision.clone(), true, None, Some(failure(e))),
-        },
-    };
-    ToolOutcome {
-        tool: tool.to_string(),
-        args: args.clone(),
-        decision,
-        executed,
-        lookup: false,
-        result: value,
-        error,
     }
 }
 

@@ -531,8 +531,15 @@ impl Agent {
             && self.settings.tie_margin > 0.0
             && candidates[0].score - candidates[1].score < self.settings.tie_margin
         {
-            route = self.break_tie(message, [&candidates[0].route, &candidates[1].route])?;
-            tie_broken_by_model = true;
+            // The model only refines the similarity ranking: if it cannot
+            // answer (busy, prompt too long), the best score stands.
+            match self.break_tie(message, [&candidates[0].route, &candidates[1].route]) {
+                Ok(chosen) => {
+                    route = chosen;
+                    tie_broken_by_model = true;
+                }
+                Err(error) => warn!(%error, "the model could not break a routing tie"),
+            }
         }
         let effect = |route: &Route| match route {
             Route::Tool(name) => self.gate.tools().get(name).map(|p| p.manifest().effect),
@@ -571,6 +578,8 @@ impl Agent {
 
     /// The language model's choice between two close routes.
     fn break_tie(&self, message: &str, options: [&Route; 2]) -> Result<Route, AgentError> {
+        // The start of a long message says what it is about.
+        let message: String = message.chars().take(400).collect();
         let labels: Vec<String> = options
             .iter()
             .map(|r| describe_route(r, &self.gate))

@@ -7,7 +7,8 @@ use tokio::sync::mpsc;
 use super::error::AgentError;
 use super::router::RouteDecision;
 use super::trace::Step;
-use crate::policy::Decision;
+use crate::plugins::ToolError;
+use crate::policy::{Decision, GatedCall};
 
 /// A tool call the turn made (or stopped).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,6 +26,33 @@ pub struct ToolOutcome {
     pub result: Option<Value>,
     /// Its error code and customer message, when it failed.
     pub error: Option<ToolFailure>,
+}
+
+impl ToolOutcome {
+    /// What a gated call did, for the trace and the outcome.
+    pub fn from_call(tool: &str, args: &Value, result: &Result<GatedCall, ToolError>) -> Self {
+        let failure = |e: &ToolError| ToolFailure {
+            code: e.code().to_string(),
+            message: e.customer_message(),
+        };
+        let (decision, executed, value, error) = match result {
+            Err(e) => (None, false, None, Some(failure(e))),
+            Ok(GatedCall::Stopped { decision }) => (Some(decision.clone()), false, None, None),
+            Ok(GatedCall::Ran { decision, result }) => match result {
+                Ok(v) => (decision.clone(), true, Some(v.clone()), None),
+                Err(e) => (decision.clone(), true, None, Some(failure(e))),
+            },
+        };
+        ToolOutcome {
+            tool: tool.to_string(),
+            args: args.clone(),
+            decision,
+            executed,
+            lookup: false,
+            result: value,
+            error,
+        }
+    }
 }
 
 /// A failed tool call, as the customer may see it.

@@ -42,6 +42,18 @@ pub struct ServeArgs {
     /// Turns that may wait for a slot; beyond that a chat gets 503 with Retry-After.
     #[arg(long, env = "DESKHAND_QUEUE")]
     pub queue: Option<usize>,
+    /// What Retry-After says when the queue is full, in seconds.
+    #[arg(long, env = "DESKHAND_RETRY_AFTER")]
+    pub retry_after: Option<u64>,
+    /// The longest request body, in bytes.
+    #[arg(long, env = "DESKHAND_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// The longest customer message, in characters (at most 4000).
+    #[arg(long, env = "DESKHAND_MAX_MESSAGE_CHARS")]
+    pub max_message_chars: Option<usize>,
+    /// Whether the model adds a short closing sentence to factual replies.
+    #[arg(long, env = "DESKHAND_CLOSING_LINE")]
+    pub closing_line: Option<bool>,
     /// Sampling temperature of everything the model writes (0 = greedy).
     #[arg(long, env = "DESKHAND_TEMPERATURE")]
     pub temperature: Option<f32>,
@@ -96,6 +108,18 @@ fn configuration(
     }
     if let Some(n) = args.queue {
         config.limits.queue = n;
+    }
+    if let Some(seconds) = args.retry_after {
+        config.limits.retry_after_seconds = seconds;
+    }
+    if let Some(bytes) = args.max_body_bytes {
+        config.limits.max_body_bytes = bytes;
+    }
+    if let Some(chars) = args.max_message_chars {
+        config.limits.max_message_chars = chars;
+    }
+    if let Some(closing_line) = args.closing_line {
+        config.generation.closing_line = closing_line;
     }
     if let Some(t) = args.temperature {
         config.generation.temperature = t;
@@ -196,9 +220,9 @@ pub fn run(global: &GlobalArgs, matches: &ArgMatches, args: ServeArgs) -> anyhow
     println!(
         "try: curl -s http://{host}/v1/chat -H 'Authorization: Bearer {}' -H 'Content-Type: application/json' -d '{{\"message\":\"where is my order 1001?\"}}'",
         keys.iter()
-            .find(|k| k.role == Role::Customer)
+            .find(|k| k.role == Role::Customer && k.is_demo())
             .map(|k| k.key.as_str())
-            .unwrap_or("KEY")
+            .unwrap_or("YOUR_KEY")
     );
     println!("press Ctrl-C to stop");
     runtime

@@ -1,8 +1,9 @@
 //! JSON request bodies whose errors name the field that is wrong.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
@@ -32,6 +33,23 @@ where
                 }
             })?;
         parse(&bytes).map(ApiJson)
+    }
+}
+
+/// One path parameter, whose rejection (bad percent-encoding) is a JSON 400.
+pub struct ApiPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| ApiPath(value))
+            .map_err(|rejection| ApiError::BadRequest {
+                message: format!("the path is malformed: {}", rejection.body_text()),
+                field: None,
+            })
     }
 }
 

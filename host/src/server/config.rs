@@ -140,8 +140,8 @@ pub enum Role {
     Staff,
 }
 
-/// One API key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One API key. Its `Debug` shows only the start of the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKey {
     /// The bearer token.
@@ -151,6 +151,16 @@ pub struct ApiKey {
     pub customer: Option<String>,
     #[serde(default = "customer_role")]
     pub role: Role,
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKey")
+            .field("key", &self.masked())
+            .field("customer", &self.customer)
+            .field("role", &self.role)
+            .finish()
+    }
 }
 
 fn customer_role() -> Role {
@@ -179,9 +189,16 @@ impl ApiKey {
         keys
     }
 
-    /// Whether this is one of the public demo keys.
+    /// Whether this is exactly one of the public demo keys (same token,
+    /// customer and role).
     pub fn is_demo(&self) -> bool {
-        self.key.starts_with("demo-")
+        ApiKey::demo_keys().contains(self)
+    }
+
+    /// The key as it may appear in messages: its first characters only.
+    pub fn masked(&self) -> String {
+        let shown: String = self.key.chars().take(4).collect();
+        format!("{shown}…")
     }
 
     /// Parses `KEY=CUSTOMER` or `KEY=staff` (the `--key` flag).
@@ -271,27 +288,33 @@ impl ServerConfig {
         for key in &keys {
             if key.key.len() < 8 || key.key.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 return Err(ConfigError::Invalid(format!(
-                    "the API key {:?} must be at least 8 characters without spaces",
-                    key.key
+                    "the API key {} must be at least 8 characters without spaces",
+                    key.masked()
                 )));
             }
             if !seen.insert(&key.key) {
                 return Err(ConfigError::Invalid(format!(
-                    "the API key {:?} is listed twice",
-                    key.key
+                    "the API key {} is listed twice",
+                    key.masked()
                 )));
             }
             match (key.role, &key.customer) {
                 (Role::Customer, None) => {
                     return Err(ConfigError::Invalid(format!(
-                        "the API key {:?} needs a customer (or role = \"staff\")",
-                        key.key
+                        "the API key {} needs a customer (or role = \"staff\")",
+                        key.masked()
+                    )));
+                }
+                (Role::Customer, Some(customer)) if customer.trim().is_empty() => {
+                    return Err(ConfigError::Invalid(format!(
+                        "the API key {} names an empty customer",
+                        key.masked()
                     )));
                 }
                 (Role::Staff, Some(_)) => {
                     return Err(ConfigError::Invalid(format!(
-                        "the staff key {:?} must not name a customer",
-                        key.key
+                        "the staff key {} must not name a customer",
+                        key.masked()
                     )));
                 }
                 _ => {}
@@ -330,6 +353,15 @@ mod tests {
         config.validate().unwrap();
         config.server.allow_demo_keys = false;
         config.keys = Some(vec![ApiKey::parse_assignment("s3cret-key-1=C001").unwrap()]);
+        config.validate().unwrap();
+        // Only the exact demo entries are public: a look-alike is a real key.
+        let look_alike = ApiKey::parse_assignment("demo-C001=C002").unwrap();
+        assert!(!look_alike.is_demo());
+        assert!(
+            !format!("{look_alike:?}").contains("C001="),
+            "Debug hides the token"
+        );
+        config.keys = Some(vec![look_alike]);
         config.validate().unwrap();
     }
 

@@ -54,6 +54,9 @@ pub enum ApiError {
     /// No such thing, or not this customer's.
     #[error("{0}")]
     NotFound(String),
+    /// The route exists, but not with this method.
+    #[error("this route does not take that method; see /docs for the API")]
+    MethodNotAllowed,
     /// The message or the body is too long.
     #[error("{0}")]
     TooLarge(String),
@@ -84,6 +87,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::ToolFailed(_) => StatusCode::BAD_GATEWAY,
@@ -98,6 +102,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::TooLarge(_) => "too_large",
             ApiError::Busy { .. } => "busy",
             ApiError::ToolFailed(_) => "tool_failed",
@@ -162,6 +167,10 @@ impl From<AgentError> for ApiError {
             AgentError::UnknownConversation(id) => {
                 ApiError::NotFound(format!("there is no conversation {id:?} on your account"))
             }
+            AgentError::Llm(crate::llm::LlmError::Busy { .. }) => ApiError::Busy { retry_after: 2 },
+            AgentError::Llm(crate::llm::LlmError::PromptTooLong { .. }) => ApiError::TooLarge(
+                "message: the conversation is too long for the language model; start a new conversation".into(),
+            ),
             AgentError::UnknownCustomer(id) => ApiError::Forbidden(format!(
                 "the customer {id:?} of this key does not exist in the store"
             )),

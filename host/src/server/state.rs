@@ -8,6 +8,10 @@ use super::config::{ApiKey, LimitsSection, ServerConfig};
 use super::metrics::{Gauges, Metrics};
 use crate::agent::Agent;
 
+/// Direct tool calls that run at once, and that may wait.
+const TOOL_CALLS_AT_ONCE: usize = 4;
+const TOOL_CALLS_WAITING: usize = 64;
+
 /// The server's shared state.
 pub struct AppState {
     pub agent: Arc<Agent>,
@@ -16,6 +20,8 @@ pub struct AppState {
     pub demo_keys: Vec<ApiKey>,
     pub limits: LimitsSection,
     pub admission: Admission,
+    /// Direct tool calls: sandboxed and short, but bounded too.
+    pub tool_admission: Admission,
     pub metrics: Metrics,
 }
 
@@ -29,6 +35,11 @@ impl AppState {
             keys: KeyRing::new(&keys),
             demo_keys: keys.into_iter().filter(ApiKey::is_demo).collect(),
             admission: Admission::new(limits.concurrency, limits.queue, limits.retry_after_seconds),
+            tool_admission: Admission::new(
+                TOOL_CALLS_AT_ONCE,
+                TOOL_CALLS_WAITING,
+                limits.retry_after_seconds,
+            ),
             limits,
             metrics: Metrics::default(),
         }

@@ -128,7 +128,8 @@ pub trait ConversationStore: Send + Sync {
     fn conversations(&self, customer_id: &str) -> Result<Vec<ConversationSummary>, StoreError>;
 
     /// The customer's latest question-and-answer pairs, newest first, whose
-    /// question or answer contains `search` (case-insensitive), at most `n`.
+    /// question or answer contains `search` (case-insensitive for ASCII),
+    /// at most `n`. A question that got no answer is left out.
     fn history(
         &self,
         customer_id: &str,
@@ -137,7 +138,8 @@ pub trait ConversationStore: Send + Sync {
     ) -> Result<Vec<QaPair>, StoreError>;
 
     /// Records the customer's feedback on one of deskhand's messages in
-    /// their own conversations; `false` when there is no such message.
+    /// their own conversations (a second rating replaces the first);
+    /// `false` when there is no such message.
     fn record_feedback(&self, customer_id: &str, feedback: &Feedback) -> Result<bool, StoreError>;
 
     /// The conversation's messages, oldest first.

@@ -109,7 +109,7 @@ CREATE TABLE handoffs (
     r#"
 CREATE TABLE feedback (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    message_id INTEGER NOT NULL REFERENCES messages(id),
+    message_id INTEGER NOT NULL UNIQUE REFERENCES messages(id),
     score      INTEGER NOT NULL CHECK (score IN (-1, 1)),
     comment    TEXT,
     at         INTEGER NOT NULL
@@ -604,6 +604,16 @@ fn json_column(text: Option<String>) -> Option<serde_json::Value> {
     text.map(|t| serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t)))
 }
 
+/// A `SELECT id, customer_id, created_at, pending FROM conversations` row.
+fn conversation_row(r: &Row<'_>) -> rusqlite::Result<ConversationRecord> {
+    Ok(ConversationRecord {
+        id: r.get(0)?,
+        customer_id: r.get(1)?,
+        created_at: r.get(2)?,
+        pending: json_column(r.get(3)?),
+    })
+}
+
 impl ConversationStore for SqliteStore {
     fn create_conversation(&self, record: &ConversationRecord) -> Result<(), StoreError> {
         self.conn.lock().execute(
@@ -630,14 +640,7 @@ impl ConversationStore for SqliteStore {
                 "SELECT id, customer_id, created_at, pending FROM conversations \
                  WHERE id = ?1 AND customer_id = ?2",
                 params![conversation_id, customer_id],
-                |r| {
-                    Ok(ConversationRecord {
-                        id: r.get(0)?,
-                        customer_id: r.get(1)?,
-                        created_at: r.get(2)?,
-                        pending: json_column(r.get(3)?),
-                    })
-                },
+                conversation_row,
             )
             .optional()?)
     }
@@ -652,14 +655,7 @@ impl ConversationStore for SqliteStore {
             .query_row(
                 "SELECT id, customer_id, created_at, pending FROM conversations WHERE id = ?1",
                 params![conversation_id],
-                |r| {
-                    Ok(ConversationRecord {
-                        id: r.get(0)?,
-                        customer_id: r.get(1)?,
-                        created_at: r.get(2)?,
-                        pending: json_column(r.get(3)?),
-                    })
-                },
+                conversation_row,
             )
             .optional()?)
     }
@@ -759,6 +755,8 @@ impl ConversationStore for SqliteStore {
                                            AND x.id > q.id AND x.role = 'assistant') \
              JOIN conversations c ON c.id = q.conversation_id \
              WHERE q.role = 'user' AND c.customer_id = ?1 \
+               AND NOT EXISTS (SELECT 1 FROM messages y WHERE y.conversation_id = q.conversation_id \
+                               AND y.role = 'user' AND y.id > q.id AND y.id < a.id) \
                AND (?2 IS NULL OR instr(lower(q.content), lower(?2)) > 0 \
                     OR instr(lower(a.content), lower(?2)) > 0) \
              ORDER BY q.id DESC LIMIT ?3",
@@ -793,7 +791,9 @@ impl ConversationStore for SqliteStore {
             return Ok(false);
         }
         conn.execute(
-            "INSERT INTO feedback (message_id, score, comment, at) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO feedback (message_id, score, comment, at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT(message_id) DO UPDATE SET score = excluded.score, \
+             comment = excluded.comment, at = excluded.at",
             params![
                 feedback.message_id,
                 feedback.score,

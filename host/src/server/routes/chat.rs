@@ -190,9 +190,11 @@ fn stream(
             ),
         };
         let sse = sse.unwrap_or_else(|e| {
-            Event::default().event("error").data(format!(
-                "{{\"error\":{{\"status\":500,\"code\":\"internal\",\"message\":\"{e}\"}}}}"
-            ))
+            Event::default().event("error").data(
+                ApiError::Internal(format!("an event could not be encoded: {e}"))
+                    .body()
+                    .to_string(),
+            )
         });
         Some((Ok::<Event, Infallible>(sse), more.then_some(events)))
     });

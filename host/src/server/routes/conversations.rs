@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::server::auth::Caller;
-use crate::server::body::ApiJson;
+use crate::server::body::{ApiJson, ApiPath};
 use crate::server::config::Role;
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
@@ -37,7 +37,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
 ) -> Result<Json<Value>, ApiError> {
     let store = state.agent.conversations();
     // Someone else's conversation is as absent as one that never existed.

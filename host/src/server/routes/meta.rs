@@ -90,6 +90,11 @@ pub async fn demo_keys(State(state): State<Arc<AppState>>) -> Json<Value> {
     Json(json!({ "keys": keys }))
 }
 
+/// A known route with the wrong method.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
 /// Anything else.
 pub async fn not_found() -> ApiError {
     ApiError::NotFound("no such route; see /docs for the API".into())

@@ -4,15 +4,15 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::agent::{ToolFailure, ToolOutcome};
+use crate::agent::ToolOutcome;
 use crate::plugins::{CustomerScope, ToolError};
 use crate::policy::{GatedCall, ToolCall};
 use crate::server::auth::Caller;
-use crate::server::body::ApiJson;
+use crate::server::body::{ApiJson, ApiPath};
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
 
@@ -55,7 +55,7 @@ pub struct InvokeRequest {
 pub async fn invoke(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath,
     ApiJson(request): ApiJson<InvokeRequest>,
 ) -> Result<Json<ToolOutcome>, ApiError> {
     let customer = caller.customer()?.to_string();
@@ -71,10 +71,12 @@ pub async fn invoke(
             "must be a JSON object of the tool's arguments",
         ));
     }
+    let ticket = state.tool_admission.admit().await?;
     let args = request.args.clone();
     let confirmed = request.confirmed;
     let tool = name.clone();
     let gated = tokio::task::spawn_blocking(move || {
+        let _ticket = ticket;
         let scope = CustomerScope::new(customer, agent.orders().clone(), agent.clock().clone());
         agent.gate().call(
             &scope,
@@ -88,48 +90,24 @@ pub async fn invoke(
     })
     .await
     .map_err(|e| ApiError::Internal(format!("the tool call stopped: {e}")))?;
-    let outcome = match gated {
-        Ok(GatedCall::Ran { decision, result }) => match result {
-            Ok(result) => outcome(&name, &request.args, decision, true, Some(result), None),
-            Err(error) => {
-                let error = refusal(error)?;
-                outcome(&name, &request.args, decision, true, None, Some(error))
-            }
-        },
-        Ok(GatedCall::Stopped { decision }) => {
-            outcome(&name, &request.args, Some(decision), false, None, None)
-        }
-        Err(error) => {
-            let error = refusal(error)?;
-            outcome(&name, &request.args, None, false, None, Some(error))
-        }
+    let failed = match &gated {
+        Ok(GatedCall::Ran {
+            result: Err(error), ..
+        })
+        | Err(error) => Some(error),
+        _ => None,
     };
+    if let Some(error) = failed.and_then(request_error) {
+        return Err(error);
+    }
+    let outcome = ToolOutcome::from_call(&name, &request.args, &gated);
     state.metrics.tool_call(&outcome);
     Ok(Json(outcome))
 }
 
-fn outcome(
-    tool: &str,
-    args: &Value,
-    decision: Option<crate::policy::Decision>,
-    executed: bool,
-    result: Option<Value>,
-    error: Option<ToolFailure>,
-) -> ToolOutcome {
-    ToolOutcome {
-        tool: tool.to_string(),
-        args: args.clone(),
-        decision,
-        executed,
-        lookup: false,
-        result,
-        error,
-    }
-}
-
-/// A tool's business refusal is part of the answer; bad arguments are the
-/// caller's 400; a plugin that crashed or ran out of time is a 502.
-fn refusal(error: ToolError) -> Result<ToolFailure, ApiError> {
+/// The errors that are the request's fault (400, 404) or a broken plugin's
+/// (502); `None` for a tool's business refusal, which is part of the answer.
+fn request_error(error: &ToolError) -> Option<ApiError> {
     match error {
         ToolError::InvalidArguments { violations, .. } => {
             let field = violations
@@ -142,15 +120,15 @@ fn refusal(error: ToolError) -> Result<ToolFailure, ApiError> {
                     }
                 })
                 .unwrap_or_else(|| "args".into());
-            Err(ApiError::BadRequest {
-                message: format!("{field}: {}", crate::plugins::schema_describe(&violations)),
+            Some(ApiError::BadRequest {
+                message: format!("{field}: {}", crate::plugins::schema_describe(violations)),
                 field: Some(field),
             })
         }
-        ToolError::UnknownTool { name, .. } => Err(ApiError::NotFound(format!(
+        ToolError::UnknownTool { name, .. } => Some(ApiError::NotFound(format!(
             "there is no tool named {name:?}; GET /v1/tools lists them"
         ))),
-        ToolError::Failed { code, message, .. } => Ok(ToolFailure { code, message }),
-        other => Err(ApiError::ToolFailed(other.to_string())),
+        ToolError::Failed { .. } => None,
+        other => Some(ApiError::ToolFailed(other.to_string())),
     }
 }
