@@ -130,10 +130,10 @@ fn configuration(
     // The shared options: a flag or variable wins over the file.
     let mut global = global.clone();
     let paths = &config.paths;
-    if !given(matches, "data_dir") {
-        if let Some(dir) = &paths.data {
-            global.data_dir = dir.clone();
-        }
+    if let Some(dir) = &paths.data
+        && !given(matches, "data_dir")
+    {
+        global.data_dir = dir.clone();
     }
     fill(&mut global.plugins_dir, &paths.plugins);
     fill(&mut global.policies_file, &paths.policies);
