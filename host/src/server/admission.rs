@@ -12,8 +12,9 @@ use super::error::ApiError;
 /// The turn slots and their waiting line.
 pub struct Admission {
     slots: Arc<Semaphore>,
+    /// How many slots there are; those not available are running.
+    concurrency: usize,
     waiting: AtomicUsize,
-    running: Arc<AtomicUsize>,
     queue: usize,
     retry_after: u64,
 }
@@ -21,13 +22,6 @@ pub struct Admission {
 /// A running turn's slot; freed when dropped.
 pub struct Ticket {
     _permit: OwnedSemaphorePermit,
-    running: Arc<AtomicUsize>,
-}
-
-impl Drop for Ticket {
-    fn drop(&mut self) {
-        self.running.fetch_sub(1, Ordering::SeqCst);
-    }
 }
 
 /// Counts a waiting turn out of the line when it leaves it, however it
@@ -43,10 +37,11 @@ impl Drop for InLine<'_> {
 impl Admission {
     /// `concurrency` turns at once, `queue` more waiting.
     pub fn new(concurrency: usize, queue: usize, retry_after: u64) -> Self {
+        let concurrency = concurrency.max(1);
         Admission {
-            slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            slots: Arc::new(Semaphore::new(concurrency)),
+            concurrency,
             waiting: AtomicUsize::new(0),
-            running: Arc::new(AtomicUsize::new(0)),
             queue,
             retry_after: retry_after.max(1),
         }
@@ -72,11 +67,7 @@ impl Admission {
                     .map_err(|_| ApiError::Internal("the turn slots were closed".into()))?
             }
         };
-        self.running.fetch_add(1, Ordering::SeqCst);
-        Ok(Ticket {
-            _permit: permit,
-            running: self.running.clone(),
-        })
+        Ok(Ticket { _permit: permit })
     }
 
     /// Turns waiting for a slot.
@@ -86,7 +77,7 @@ impl Admission {
 
     /// Turns running.
     pub fn running(&self) -> usize {
-        self.running.load(Ordering::SeqCst)
+        self.concurrency - self.slots.available_permits()
     }
 }
 

@@ -7,6 +7,7 @@ use std::fmt::Write;
 use parking_lot::Mutex;
 
 use crate::agent::{ToolOutcome, TurnOutcome};
+use crate::policy::Verdict;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 13] = [
@@ -92,11 +93,11 @@ fn tool_outcome(tool: &ToolOutcome) -> &'static str {
     match (&tool.executed, &tool.error, &tool.decision) {
         (true, None, _) => "ok",
         (true, Some(_), _) => "failed",
-        (false, _, Some(decision)) => match decision.verdict.as_str() {
-            "deny" => "denied",
-            "escalate" => "escalated",
-            "confirm" => "awaiting_confirmation",
-            _ => "not_run",
+        (false, _, Some(decision)) => match decision.verdict {
+            Verdict::Deny => "denied",
+            Verdict::Escalate => "escalated",
+            Verdict::Confirm => "awaiting_confirmation",
+            Verdict::Allow => "not_run",
         },
         (false, Some(_), None) => "failed",
         (false, None, None) => "not_run",

@@ -604,14 +604,32 @@ fn json_column(text: Option<String>) -> Option<serde_json::Value> {
     text.map(|t| serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t)))
 }
 
-/// A `SELECT id, customer_id, created_at, pending FROM conversations` row.
-fn conversation_row(r: &Row<'_>) -> rusqlite::Result<ConversationRecord> {
-    Ok(ConversationRecord {
-        id: r.get(0)?,
-        customer_id: r.get(1)?,
-        created_at: r.get(2)?,
-        pending: json_column(r.get(3)?),
-    })
+impl SqliteStore {
+    /// The conversation with this id, if it belongs to `customer_id` (any
+    /// customer's when `None`).
+    fn find_conversation(
+        &self,
+        conversation_id: &str,
+        customer_id: Option<&str>,
+    ) -> Result<Option<ConversationRecord>, StoreError> {
+        Ok(self
+            .conn
+            .lock()
+            .query_row(
+                "SELECT id, customer_id, created_at, pending FROM conversations \
+                 WHERE id = ?1 AND (?2 IS NULL OR customer_id = ?2)",
+                params![conversation_id, customer_id],
+                |r| {
+                    Ok(ConversationRecord {
+                        id: r.get(0)?,
+                        customer_id: r.get(1)?,
+                        created_at: r.get(2)?,
+                        pending: json_column(r.get(3)?),
+                    })
+                },
+            )
+            .optional()?)
+    }
 }
 
 impl ConversationStore for SqliteStore {
@@ -633,31 +651,14 @@ impl ConversationStore for SqliteStore {
         customer_id: &str,
         conversation_id: &str,
     ) -> Result<Option<ConversationRecord>, StoreError> {
-        Ok(self
-            .conn
-            .lock()
-            .query_row(
-                "SELECT id, customer_id, created_at, pending FROM conversations \
-                 WHERE id = ?1 AND customer_id = ?2",
-                params![conversation_id, customer_id],
-                conversation_row,
-            )
-            .optional()?)
+        self.find_conversation(conversation_id, Some(customer_id))
     }
 
     fn any_conversation(
         &self,
         conversation_id: &str,
     ) -> Result<Option<ConversationRecord>, StoreError> {
-        Ok(self
-            .conn
-            .lock()
-            .query_row(
-                "SELECT id, customer_id, created_at, pending FROM conversations WHERE id = ?1",
-                params![conversation_id],
-                conversation_row,
-            )
-            .optional()?)
+        self.find_conversation(conversation_id, None)
     }
 
     fn set_pending(

@@ -10,7 +10,6 @@ use axum::response::{Html, IntoResponse};
 use serde_json::{Value, json};
 
 use crate::server::auth::Caller;
-use crate::server::config::Role;
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
 
@@ -50,44 +49,39 @@ pub async fn me(
     State(state): State<Arc<AppState>>,
     caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
-    let name = match &caller.customer_id {
-        Some(id) => state
-            .agent
-            .orders()
-            .customer(id)?
-            .map(|c| c.name)
-            .unwrap_or_else(|| id.clone()),
-        None => "Staff".into(),
-    };
     Ok(Json(json!({
         "role": caller.role,
         "customer_id": caller.customer_id,
-        "name": name,
+        "name": display_name(&state, caller.customer_id.as_deref())?,
     })))
 }
 
 /// `GET /demo-keys`: the public demo keys in force (none in a real
 /// deployment), so the page can offer them.
-pub async fn demo_keys(State(state): State<Arc<AppState>>) -> Json<Value> {
+pub async fn demo_keys(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
     let keys: Vec<Value> = state
         .demo_keys
         .iter()
         .map(|key| {
-            let name = match (&key.role, &key.customer) {
-                (Role::Customer, Some(id)) => state
-                    .agent
-                    .orders()
-                    .customer(id)
-                    .ok()
-                    .flatten()
-                    .map(|c| c.name)
-                    .unwrap_or_else(|| id.clone()),
-                _ => "Staff".into(),
-            };
-            json!({"key": key.key, "role": key.role, "customer_id": key.customer, "name": name})
+            let name = display_name(&state, key.customer.as_deref())?;
+            Ok(json!({"key": key.key, "role": key.role, "customer_id": key.customer, "name": name}))
         })
-        .collect();
-    Json(json!({ "keys": keys }))
+        .collect::<Result<_, ApiError>>()?;
+    Ok(Json(json!({ "keys": keys })))
+}
+
+/// How the page greets a key's owner: the customer's name (their id if
+/// the store does not know them), or "Staff".
+fn display_name(state: &AppState, customer_id: Option<&str>) -> Result<String, ApiError> {
+    Ok(match customer_id {
+        Some(id) => state
+            .agent
+            .orders()
+            .customer(id)?
+            .map(|c| c.name)
+            .unwrap_or_else(|| id.to_string()),
+        None => "Staff".into(),
+    })
 }
 
 /// A known route with the wrong method.

@@ -61,9 +61,7 @@ pub async fn invoke(
     let customer = caller.customer()?.to_string();
     let agent = state.agent.clone();
     if agent.gate().tools().get(&name).is_none() {
-        return Err(ApiError::NotFound(format!(
-            "there is no tool named {name:?}; GET /v1/tools lists them"
-        )));
+        return Err(unknown_tool(&name));
     }
     if !request.args.is_object() {
         return Err(ApiError::field(
@@ -125,10 +123,15 @@ fn request_error(error: &ToolError) -> Option<ApiError> {
                 field: Some(field),
             })
         }
-        ToolError::UnknownTool { name, .. } => Some(ApiError::NotFound(format!(
-            "there is no tool named {name:?}; GET /v1/tools lists them"
-        ))),
+        // Removed by a hot reload since the check above.
+        ToolError::UnknownTool { name, .. } => Some(unknown_tool(name)),
         ToolError::Failed { .. } => None,
         other => Some(ApiError::ToolFailed(other.to_string())),
     }
+}
+
+fn unknown_tool(name: &str) -> ApiError {
+    ApiError::NotFound(format!(
+        "there is no tool named {name:?}; GET /v1/tools lists them"
+    ))
 }
