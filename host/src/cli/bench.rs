@@ -25,9 +25,10 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5000)]
         iterations: usize,
     },
-    /// The candle engine beside llama.cpp on the same GGUF: prefill, decode, first token, memory.
-    /// (`--model PATH.gguf` measures another file.)
-    Llm,
+    /// deskhand's engine beside llama.cpp on the same GGUF files and threads: prefill, decode,
+    /// first token, memory; for the chat model (`--model PATH.gguf` measures another file) and a
+    /// random-weight Qwen 3 model the benchmark writes itself.
+    Llm(super::bench_llm::LlmBenchArgs),
     /// Knowledge-base query latency (embedding included) per mode, and ingest throughput.
     Kb {
         /// Measured queries per mode.
@@ -48,7 +49,7 @@ pub fn run(global: &GlobalArgs, command: BenchCommand) -> anyhow::Result<ExitCod
     match command {
         BenchCommand::Tools { iterations } => bench_tools(global, iterations.max(10)),
         BenchCommand::Policies { iterations } => bench_policies(global, iterations.max(10)),
-        BenchCommand::Llm => super::bench_llm::run(global),
+        BenchCommand::Llm(args) => super::bench_llm::run(global, &args),
         BenchCommand::Agent => super::bench_agent::run(global),
         BenchCommand::Kb { iterations } => bench_kb(global, iterations.max(10)),
     }

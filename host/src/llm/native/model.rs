@@ -1,0 +1,361 @@
+//! The native forward pass: embeddings, then per layer RMSNorm → stacked
+//! QKV projection → RoPE → causal attention → output projection (added to
+//! the residual) → RMSNorm → stacked gate/up → SiLU·up → down projection
+//! (added to the residual), and the last position's logits.
+//!
+//! One token (decoding) runs on quantised weights and i8 activations,
+//! matrix-vector; a prompt chunk of [`GEMM_ROWS`] tokens or more runs as
+//! GEMMs on the f32 panels. Buffers live in [`Scratch`] and are reused, the
+//! key/value cache grows by doubling, and the whole pass runs on one pool.
+
+use std::sync::Arc;
+
+use deskhand_kernels::attention::{Heads, attention};
+use deskhand_kernels::gemm::gemm;
+use deskhand_kernels::matvec::matvec;
+use deskhand_kernels::norm::{rms_norm, rms_norm_in_place};
+use deskhand_kernels::vmath::silu_mul;
+use deskhand_kernels::{Isa, LayerCache, Pool, QuantizedVector, Rope};
+
+use super::config::NativeConfig;
+use super::weights::{self, Linear, Weights};
+use crate::llm::error::LlmError;
+use crate::llm::gguf::GgufFile;
+
+/// From this many tokens on, a forward pass uses GEMMs.
+pub const GEMM_ROWS: usize = 4;
+
+/// The kernels a model runs on: an instruction set and worker threads.
+#[derive(Debug)]
+pub struct Compute {
+    pub isa: Isa,
+    pub pool: Pool,
+}
+
+impl Compute {
+    /// `isa` on `threads` workers.
+    pub fn new(isa: Isa, threads: usize) -> Self {
+        Compute {
+            isa,
+            pool: Pool::new(threads),
+        }
+    }
+}
+
+/// Reused buffers of the forward pass.
+#[derive(Default)]
+struct Scratch {
+    hidden: Vec<f32>,
+    normed: Vec<f32>,
+    qkv: Vec<f32>,
+    attended: Vec<f32>,
+    gate_up: Vec<f32>,
+    activated: Vec<f32>,
+    packed: Vec<f32>,
+    quantized: QuantizedVector,
+}
+
+/// A loaded native model with its key/value cache.
+pub struct NativeModel {
+    config: Arc<NativeConfig>,
+    weights: Arc<Weights>,
+    rope: Arc<Rope>,
+    compute: Arc<Compute>,
+    caches: Vec<LayerCache>,
+    scratch: Scratch,
+}
+
+impl Clone for NativeModel {
+    /// Shares the weights and copies the cache (compactly).
+    fn clone(&self) -> Self {
+        NativeModel {
+            config: self.config.clone(),
+            weights: self.weights.clone(),
+            rope: self.rope.clone(),
+            compute: self.compute.clone(),
+            caches: self.caches.clone(),
+            scratch: Scratch::default(),
+        }
+    }
+}
+
+impl NativeModel {
+    /// Reads the configuration of `file`; `Err` says why the native engine
+    /// does not cover it.
+    pub fn config_of(file: &GgufFile) -> Result<NativeConfig, String> {
+        NativeConfig::from_gguf(file)
+    }
+
+    /// Loads the weights of `file` for `config`, converting them on `compute`.
+    pub fn load(
+        file: &mut GgufFile,
+        config: NativeConfig,
+        compute: Arc<Compute>,
+    ) -> Result<Self, LlmError> {
+        let weights = compute
+            .pool
+            .install(|| weights::load(file, &config, &compute.pool))
+            .map_err(|reason| LlmError::Load {
+                path: file.path.clone(),
+                reason,
+            })?;
+        let rope = Rope::new(
+            config.head_dim,
+            config.rope_base,
+            config.context_length,
+            config.rope_style,
+        );
+        tracing::debug!(
+            isa = %compute.isa,
+            threads = compute.pool.threads(),
+            mib = weights.size_bytes() / (1 << 20),
+            "native model loaded"
+        );
+        let caches = (0..config.layers)
+            .map(|_| LayerCache::new(config.kv_heads, config.head_dim))
+            .collect();
+        Ok(NativeModel {
+            config: Arc::new(config),
+            weights: Arc::new(weights),
+            rope: Arc::new(rope),
+            compute,
+            caches,
+            scratch: Scratch::default(),
+        })
+    }
+
+    /// The kernels in use.
+    pub fn compute(&self) -> &Compute {
+        &self.compute
+    }
+
+    /// Positions in the cache.
+    pub fn position(&self) -> usize {
+        self.caches.first().map_or(0, LayerCache::len)
+    }
+
+    /// Empties the cache.
+    pub fn clear(&mut self) {
+        self.caches.iter_mut().for_each(|c| c.truncate(0));
+    }
+
+    /// Runs `tokens` at positions `position..` and returns the logits of the
+    /// last one. A `position` before the cache's end rewinds the cache.
+    pub fn forward(&mut self, tokens: &[u32], position: usize) -> Result<Vec<f32>, LlmError> {
+        if tokens.is_empty() {
+            return Err(LlmError::Inference("a forward pass needs a token".into()));
+        }
+        let held = self.position();
+        if position > held {
+            return Err(LlmError::Inference(format!(
+                "position {position} is past the {held} cached positions"
+            )));
+        }
+        let end = position + tokens.len();
+        if end > self.rope.positions() {
+            return Err(LlmError::PromptTooLong {
+                tokens: end,
+                context: self.rope.positions(),
+            });
+        }
+        let vocab = self.weights.embeddings.rows();
+        if let Some(bad) = tokens.iter().find(|&&t| t as usize >= vocab) {
+            return Err(LlmError::Inference(format!(
+                "token {bad} is outside the vocabulary of {vocab}"
+            )));
+        }
+        for cache in &mut self.caches {
+            cache.truncate(position);
+            cache.reserve(end);
+        }
+        let compute = self.compute.clone();
+        let span = tracing::trace_span!("forward", tokens = tokens.len(), position);
+        let _entered = span.enter();
+        Ok(compute.pool.install(|| self.run(tokens, position)))
+    }
+
+    fn run(&mut self, tokens: &[u32], position: usize) -> Vec<f32> {
+        let config = self.config.clone();
+        let weights = self.weights.clone();
+        let compute = self.compute.clone();
+        let (isa, pool) = (compute.isa, &compute.pool);
+        let m = tokens.len();
+        let hidden = config.hidden;
+        let s = &mut self.scratch;
+
+        s.hidden.resize(m * hidden, 0.0);
+        for (row, &token) in s.hidden.chunks_mut(hidden).zip(tokens) {
+            weights.embeddings.dequantize_row(token as usize, row);
+        }
+        let (qw, kvw) = (config.query_width(), config.kv_width());
+        let qkv_width = qw + 2 * kvw;
+        let ffn = config.feed_forward;
+        let heads = Heads {
+            query: config.heads,
+            kv: config.kv_heads,
+            dim: config.head_dim,
+        };
+        for (layer, cache) in weights.layers.iter().zip(&mut self.caches) {
+            // Attention.
+            normalize_rows(
+                &s.hidden,
+                hidden,
+                &layer.attention_norm,
+                config.rms_eps,
+                &mut s.normed,
+            );
+            project(
+                isa,
+                pool,
+                &layer.qkv,
+                &s.normed,
+                m,
+                &mut s.qkv,
+                false,
+                &mut s.packed,
+                &mut s.quantized,
+            );
+            for (i, row) in s.qkv.chunks_mut(qkv_width).enumerate() {
+                let (queries, rest) = row.split_at_mut(qw);
+                let (keys, values) = rest.split_at_mut(kvw);
+                for head in queries.chunks_mut(config.head_dim) {
+                    if let Some(norm) = &layer.query_norm {
+                        rms_norm_in_place(head, norm, config.rms_eps);
+                    }
+                    self.rope.apply(head, position + i);
+                }
+                for head in keys.chunks_mut(config.head_dim) {
+                    if let Some(norm) = &layer.key_norm {
+                        rms_norm_in_place(head, norm, config.rms_eps);
+                    }
+                    self.rope.apply(head, position + i);
+                }
+                cache.push(keys, values);
+            }
+            s.attended.resize(m * qw, 0.0);
+            attention(
+                isa,
+                pool,
+                heads,
+                &s.qkv,
+                qkv_width,
+                m,
+                cache,
+                &mut s.attended,
+                qw,
+            );
+            project(
+                isa,
+                pool,
+                &layer.attention_output,
+                &s.attended,
+                m,
+                &mut s.hidden,
+                true,
+                &mut s.packed,
+                &mut s.quantized,
+            );
+
+            // Feed-forward.
+            normalize_rows(
+                &s.hidden,
+                hidden,
+                &layer.ffn_norm,
+                config.rms_eps,
+                &mut s.normed,
+            );
+            project(
+                isa,
+                pool,
+                &layer.gate_up,
+                &s.normed,
+                m,
+                &mut s.gate_up,
+                false,
+                &mut s.packed,
+                &mut s.quantized,
+            );
+            s.activated.resize(m * ffn, 0.0);
+            for (out, row) in s.activated.chunks_mut(ffn).zip(s.gate_up.chunks(2 * ffn)) {
+                let (gate, up) = row.split_at(ffn);
+                silu_mul(isa, gate, up, out);
+            }
+            project(
+                isa,
+                pool,
+                &layer.down,
+                &s.activated,
+                m,
+                &mut s.hidden,
+                true,
+                &mut s.packed,
+                &mut s.quantized,
+            );
+        }
+
+        let last = &s.hidden[(m - 1) * hidden..];
+        s.normed.resize(hidden, 0.0);
+        rms_norm(
+            last,
+            &weights.output_norm,
+            config.rms_eps,
+            &mut s.normed[..hidden],
+        );
+        s.quantized.quantize(&s.normed[..hidden]);
+        let output = weights.output();
+        let mut logits = vec![0.0; output.rows()];
+        matvec(isa, pool, output, &s.quantized, &mut logits, false);
+        logits
+    }
+}
+
+/// RMSNorm of each `width`-wide row of `x` into `out`.
+fn normalize_rows(x: &[f32], width: usize, weight: &[f32], eps: f32, out: &mut Vec<f32>) {
+    out.resize(x.len(), 0.0);
+    for (row, normed) in x.chunks(width).zip(out.chunks_mut(width)) {
+        rms_norm(row, weight, eps, normed);
+    }
+}
+
+/// `out = x·Wᵀ + bias` (or `out += x·Wᵀ`) for `m` rows of `x`.
+#[allow(clippy::too_many_arguments)]
+fn project(
+    isa: Isa,
+    pool: &Pool,
+    linear: &Linear,
+    x: &[f32],
+    m: usize,
+    out: &mut Vec<f32>,
+    accumulate: bool,
+    packed: &mut Vec<f32>,
+    quantized: &mut QuantizedVector,
+) {
+    let (n, k) = (linear.rows(), linear.quant.cols());
+    if !accumulate {
+        out.resize(m * n, 0.0);
+    }
+    if m >= GEMM_ROWS {
+        gemm(
+            isa,
+            pool,
+            x,
+            m,
+            k,
+            linear.panels.as_panels(),
+            out,
+            n,
+            accumulate,
+            packed,
+        );
+    } else {
+        for (row, y) in x.chunks(k).zip(out.chunks_mut(n)) {
+            quantized.quantize(row);
+            matvec(isa, pool, &linear.quant, quantized, y, accumulate);
+        }
+    }
+    if let Some(bias) = &linear.bias {
+        for y in out.chunks_mut(n) {
+            y.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
+        }
+    }
+}
