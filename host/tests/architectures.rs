@@ -30,7 +30,11 @@ fn write_tiny_model(dir: &tempfile::TempDir, arch: &str) -> std::path::PathBuf {
 }
 
 fn tiny_engine(arch: &str) -> (tempfile::TempDir, Engine) {
-    tiny_engine_on(arch, Backend::detect())
+    let backend = Backend::Native {
+        isa: Isa::best_supported(),
+        threads: 2,
+    };
+    tiny_engine_on(arch, backend)
 }
 
 fn tiny_engine_on(arch: &str, backend: Backend) -> (tempfile::TempDir, Engine) {
@@ -217,4 +221,66 @@ fn native_logits_match_candle_for_llama_qwen2_and_qwen3() {
             }
         }
     }
+}
+
+/// A file whose tensors contradict its metadata is refused with an error
+/// that names the tensor, on load, rather than failing in the middle of a
+/// turn; a model the native engine does not cover runs on candle instead.
+#[test]
+fn a_file_that_contradicts_itself_is_refused_and_an_uncovered_one_runs_on_candle() {
+    use candle_core::quantized::gguf_file::{self, Value};
+
+    let dir = tempfile::tempdir().unwrap();
+    let original = write_tiny_model(&dir, "llama");
+    let rewrite = |name: &str, key: &str, value: Value| {
+        let mut reader = std::fs::File::open(&original).unwrap();
+        let content = gguf_file::Content::read(&mut reader).unwrap();
+        let mut metadata = content.metadata.clone();
+        metadata.insert(key.to_string(), value);
+        let tensors: Vec<(String, _)> = content
+            .tensor_infos
+            .keys()
+            .map(|name| {
+                (
+                    name.clone(),
+                    content
+                        .tensor(&mut reader, name, &candle_core::Device::Cpu)
+                        .unwrap(),
+                )
+            })
+            .collect();
+        let metadata: Vec<(&str, &Value)> = metadata.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        let tensors: Vec<(&str, _)> = tensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        let path = dir.path().join(name);
+        gguf_file::write(
+            &mut std::fs::File::create(&path).unwrap(),
+            &metadata,
+            &tensors,
+        )
+        .unwrap();
+        path
+    };
+    let native = Backend::Native {
+        isa: Isa::best_supported(),
+        threads: 2,
+    };
+
+    let wrong = rewrite("wrong.gguf", "llama.feed_forward_length", Value::U32(96));
+    let error = Transformer::load_with(GgufFile::open(&wrong).unwrap(), native)
+        .err()
+        .expect("a contradictory file is refused")
+        .to_string();
+    assert!(
+        error.contains("ffn_gate.weight") && error.contains("96"),
+        "{error}"
+    );
+
+    // Linear rotary scaling: not implemented natively, ignored by candle.
+    let scaled = rewrite(
+        "scaled.gguf",
+        "llama.rope.scaling.type",
+        Value::String("linear".into()),
+    );
+    let model = Transformer::load_with(GgufFile::open(&scaled).unwrap(), native).unwrap();
+    assert_eq!(model.engine(), "candle");
 }

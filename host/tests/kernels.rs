@@ -4,7 +4,6 @@
 //! Also: the engine against candle's model, and a prompt run in pieces
 //! against the same prompt run at once.
 
-use deskhand::llm::models::{CHAT_MODEL, ModelCache, default_cache_dir};
 use deskhand::llm::{Backend, ChatMessage, Engine, EngineConfig, GgufFile, Isa, Transformer};
 
 const PROMPTS: [&str; 3] = [
@@ -16,13 +15,9 @@ const PROMPTS: [&str; 3] = [
 /// Greedy tokens compared per prompt.
 const GREEDY_TOKENS: usize = 64;
 
-fn model_path() -> std::path::PathBuf {
-    let cache = ModelCache::new(default_cache_dir());
-    cache
-        .ensure(&CHAT_MODEL, false)
-        .expect("fetching the default chat model");
-    cache.chat_model_path()
-}
+mod common;
+
+use common::chat_model_path as model_path;
 
 fn load(backend: Backend) -> Transformer {
     Transformer::load_with(GgufFile::open(&model_path()).unwrap(), backend).unwrap()

@@ -4,21 +4,16 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use deskhand::llm::models::{CHAT_MODEL, ModelCache, ModelFile, ModelSpec, default_cache_dir};
+use deskhand::llm::models::{ModelCache, ModelFile, ModelSpec};
 use deskhand::llm::{
     ChatMessage, Engine, EngineConfig, Event, FinishReason, GgufFile, LlmError, Output,
     SamplingParams, Transformer,
 };
 use serde_json::{Value, json};
 
-/// The default chat model, fetched into the cache on first use.
-fn model_path() -> std::path::PathBuf {
-    let cache = ModelCache::new(default_cache_dir());
-    cache
-        .ensure(&CHAT_MODEL, false)
-        .expect("fetching the default chat model");
-    cache.chat_model_path()
-}
+mod common;
+
+use common::chat_model_path as model_path;
 
 /// One engine for the whole file; requests queue behind each other.
 fn engine() -> &'static Engine {

@@ -7,6 +7,7 @@ use crate::quant::{BLOCK, PAIR, pair_position};
 /// A vector quantised to i8 blocks, reused from call to call.
 #[derive(Debug, Clone, Default)]
 pub struct QuantizedVector {
+    len: usize,
     pairs: usize,
     pub(crate) quants: Vec<i8>,
     /// Each block's scale `dx`.
@@ -19,6 +20,7 @@ impl QuantizedVector {
     /// Quantises `x`, padding to a whole number of pairs with zeros.
     pub fn quantize(&mut self, x: &[f32]) {
         let pairs = x.len().div_ceil(PAIR);
+        self.len = x.len();
         self.pairs = pairs;
         self.quants.clear();
         self.quants.resize(pairs * PAIR, 0);
@@ -40,6 +42,16 @@ impl QuantizedVector {
             self.scales[b] = d;
             self.sums[b] = d * sum as f32;
         }
+    }
+
+    /// Values quantised (before padding).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing was quantised.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// Pairs of blocks held.

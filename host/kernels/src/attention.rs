@@ -14,7 +14,8 @@ use std::cell::RefCell;
 use crate::gemm::{self, NR, pack_a, tile_rows};
 use crate::isa::Isa;
 use crate::kv_cache::LayerCache;
-use crate::pool::{Pool, SharedMut};
+use crate::pool::Pool;
+use crate::shared::SharedMut;
 use crate::vmath;
 
 /// Query rows per work item when prefilling.
@@ -69,42 +70,45 @@ pub fn attention(
         "query heads per kv head"
     );
     assert!(cache.len() >= m, "the queries' keys must be in the cache");
+    assert!(
+        cache.kv_heads() == heads.kv && cache.head_dim() == heads.dim,
+        "the cache holds other heads"
+    );
+    let isa = isa.usable();
     assert!((m - 1) * ldq + width <= q.len() && (m - 1) * ldo + width <= out.len());
-    let group = heads.query / heads.kv;
-    let past = cache.len() - m;
     let output = SharedMut(out.as_mut_ptr());
-    let run = |block: Block| {
-        SCRATCH.with_borrow_mut(|scratch| {
-            // SAFETY: each block writes its own rows' columns of one head
-            // (prefill) or of one group of heads (decoding).
-            unsafe { attend(isa, heads.dim, &block, q, cache, output.get(), scratch) }
-        });
-    };
     if m == 1 {
         decode(isa, pool, heads, q, cache, output);
         return;
     }
-    {
-        let blocks = m.div_ceil(ROW_BLOCK);
-        pool.for_each(heads.query * blocks, |item| {
-            let (h, block) = (item / blocks, item % blocks);
-            let first = block * ROW_BLOCK;
-            run(Block {
-                kv: h / group,
-                rows: ROW_BLOCK.min(m - first),
-                q_offset: first * ldq + h * heads.dim,
-                q_stride: ldq,
-                o_offset: first * ldo + h * heads.dim,
-                o_stride: ldo,
-                first_visible: past + first + 1,
-                visible_step: 1,
-            })
+    let group = heads.query / heads.kv;
+    let past = cache.len() - m;
+    let blocks = m.div_ceil(ROW_BLOCK);
+    pool.for_each(heads.query * blocks, |item| {
+        let (h, block) = (item / blocks, item % blocks);
+        let first = block * ROW_BLOCK;
+        let block = Block {
+            kv: h / group,
+            rows: ROW_BLOCK.min(m - first),
+            q_offset: first * ldq + h * heads.dim,
+            q_stride: ldq,
+            first_position: 0,
+            first_visible: past + first + 1,
+            visible_step: 1,
+        };
+        SCRATCH.with_borrow_mut(|scratch| {
+            // SAFETY: this block writes head `h`'s columns of its own rows,
+            // inside `out` (checked above).
+            unsafe {
+                let out = output.get().add(first * ldo + h * heads.dim);
+                attend(isa, heads.dim, &block, q, cache, out, ldo, None, scratch)
+            }
         });
-    }
+    });
 }
 
 /// Decoding: one query row per head. The query heads sharing a key/value
-/// head are the rows of one tile, so each key and value is read once per
+/// head are the rows of one block, so each key and value is read once per
 /// group, and the positions are cut into chunks so that every thread
 /// streams its share of the cache; each chunk keeps its own softmax
 /// maximum and sum, merged at the end (as flash-decoding does).
@@ -112,19 +116,47 @@ fn decode(isa: Isa, pool: &Pool, heads: Heads, q: &[f32], cache: &LayerCache, ou
     let (dim, group) = (heads.dim, heads.query / heads.kv);
     let len = cache.len();
     let chunks = len.div_ceil(DECODE_CHUNK);
+    // Per item: `group` maxima, `group` sums, `group` unnormalised rows.
     let stride = group * (dim + 2);
-    PARTIALS.with_borrow_mut(|partials| {
+    // Taken, not borrowed, for the parallel region: a thread waiting in it
+    // may run another model's decoding step, which then gets a fresh buffer.
+    let mut partials = PARTIALS.take();
+    {
+        let partials = &mut partials;
         partials.clear();
         partials.resize(heads.kv * chunks * stride, 0.0);
         let shared = SharedMut(partials.as_mut_ptr());
         pool.for_each(heads.kv * chunks, |item| {
             let (kv, chunk) = (item / chunks, item % chunks);
+            let first = chunk * DECODE_CHUNK;
+            let block = Block {
+                kv,
+                rows: group,
+                q_offset: kv * group * dim,
+                q_stride: dim,
+                first_position: first,
+                first_visible: len.min(first + DECODE_CHUNK),
+                visible_step: 0,
+            };
+            // SAFETY: item `item` owns `stride` values at `item · stride`.
+            let partial =
+                unsafe { std::slice::from_raw_parts_mut(shared.get().add(item * stride), stride) };
+            let (stats, rows) = partial.split_at_mut(2 * group);
             SCRATCH.with_borrow_mut(|scratch| {
-                // SAFETY: item `item` owns `stride` values at `item · stride`.
-                let partial = unsafe {
-                    std::slice::from_raw_parts_mut(shared.get().add(item * stride), stride)
-                };
-                decode_chunk(isa, heads, kv, chunk, q, cache, partial, scratch);
+                // SAFETY: `rows` holds `group` rows of `dim` values.
+                unsafe {
+                    attend(
+                        isa,
+                        dim,
+                        &block,
+                        q,
+                        cache,
+                        rows.as_mut_ptr(),
+                        dim,
+                        Some(stats),
+                        scratch,
+                    )
+                }
             });
         });
         let scale = 1.0 / (dim as f32).sqrt();
@@ -139,7 +171,7 @@ fn decode(isa: Isa, pool: &Pool, heads: Heads, q: &[f32], cache: &LayerCache, ou
                 let total: f32 = (0..chunks).map(|c| weight(c) * part(c)[sum_at]).sum();
                 // SAFETY: head `kv·group + row`'s columns of the one output row.
                 let o = unsafe {
-                    std::slice::from_raw_parts_mut(out.0.add((kv * group + row) * dim), dim)
+                    std::slice::from_raw_parts_mut(out.get().add((kv * group + row) * dim), dim)
                 };
                 o.fill(0.0);
                 for c in 0..chunks {
@@ -150,123 +182,38 @@ fn decode(isa: Isa, pool: &Pool, heads: Heads, q: &[f32], cache: &LayerCache, ou
                 }
             }
         }
-    });
-}
-
-/// One decoding work item: the rows of group `kv` against positions
-/// `chunk·DECODE_CHUNK..`, into `partial` (maxima, sums, outputs).
-#[allow(clippy::too_many_arguments)]
-fn decode_chunk(
-    isa: Isa,
-    heads: Heads,
-    kv: usize,
-    chunk: usize,
-    q: &[f32],
-    cache: &LayerCache,
-    partial: &mut [f32],
-    scratch: &mut Scratch,
-) {
-    let (dim, rows) = (heads.dim, heads.query / heads.kv);
-    let first = chunk * DECODE_CHUNK;
-    let count = DECODE_CHUNK.min(cache.len() - first);
-    let mr = tile_rows(rows);
-    let keys = cache.key_panels(kv);
-    let values = cache.value_panels(kv);
-    pack_a(
-        &q[kv * rows * dim..],
-        dim,
-        0,
-        rows,
-        dim,
-        mr,
-        &mut scratch.queries,
-    );
-    scratch.scores.clear();
-    scratch.scores.resize(rows * count, 0.0);
-    let scale = 1.0 / (dim as f32).sqrt();
-    for t in 0..rows.div_ceil(mr) {
-        let tile_rows = mr.min(rows - t * mr);
-        for p in 0..count.div_ceil(NR) {
-            let panel = first / NR + p;
-            // SAFETY: the tile's rows of `scores` (`count` wide), columns
-            // `32p..` below `count`.
-            unsafe {
-                gemm::micro(
-                    isa,
-                    mr,
-                    dim,
-                    &scratch.queries[t * dim * mr..(t + 1) * dim * mr],
-                    &keys.data[panel * keys.panel_stride..],
-                    keys.ldb,
-                    scratch.scores.as_mut_ptr().add(t * mr * count + p * NR),
-                    count,
-                    tile_rows,
-                    NR.min(count - p * NR),
-                    false,
-                )
-            };
-        }
     }
-    for (i, row) in scratch.scores.chunks_mut(count).enumerate() {
-        let (max, sum) = vmath::exp_shifted(isa, row, scale);
-        partial[i] = max;
-        partial[rows + i] = sum;
-    }
-    pack_a(
-        &scratch.scores,
-        count,
-        0,
-        rows,
-        count,
-        mr,
-        &mut scratch.probabilities,
-    );
-    let outputs = &mut partial[2 * rows..];
-    for t in 0..rows.div_ceil(mr) {
-        let tile_rows = mr.min(rows - t * mr);
-        for p in 0..dim.div_ceil(NR) {
-            // SAFETY: `outputs` holds `rows` rows of `dim`; the values' rows
-            // `first..first + count` exist.
-            unsafe {
-                gemm::micro(
-                    isa,
-                    mr,
-                    count,
-                    &scratch.probabilities[t * count * mr..(t + 1) * count * mr],
-                    &values.data[first * values.ldb + p * values.panel_stride..],
-                    values.ldb,
-                    outputs.as_mut_ptr().add(t * mr * dim + p * NR),
-                    dim,
-                    tile_rows,
-                    NR.min(dim - p * NR),
-                    false,
-                )
-            };
-        }
-    }
+    PARTIALS.set(partials);
 }
 
 /// Query rows that attend together: row `i` starts at `q_offset + i ·
-/// q_stride` of the queries (and likewise in the output) and sees the first
-/// `first_visible + i · visible_step` positions.
+/// q_stride` of the queries and sees positions `first_position..first_visible
+/// + i · visible_step`.
 struct Block {
     kv: usize,
     rows: usize,
     q_offset: usize,
     q_stride: usize,
-    o_offset: usize,
-    o_stride: usize,
+    first_position: usize,
     first_visible: usize,
     visible_step: usize,
 }
 
 impl Block {
+    /// Positions row `row` sees, counted from `first_position`.
     fn visible(&self, row: usize) -> usize {
-        self.first_visible + row * self.visible_step
+        self.first_visible + row * self.visible_step - self.first_position
     }
 }
 
-/// One block: scores against the key panels, softmax, sum of the values.
+/// One block: scores against the key panels, softmax, sum of the values
+/// into `out` (rows `o_stride` apart). With `stats`, the softmax is left
+/// unnormalised and each row's maximum and sum go there (maxima first).
+///
+/// # Safety
+/// `out` must be valid for the block's rows of `dim` values, `o_stride`
+/// apart, and no other thread may touch them.
+#[allow(clippy::too_many_arguments)]
 unsafe fn attend(
     isa: Isa,
     dim: usize,
@@ -274,14 +221,18 @@ unsafe fn attend(
     q: &[f32],
     cache: &LayerCache,
     out: *mut f32,
+    o_stride: usize,
+    mut stats: Option<&mut [f32]>,
     scratch: &mut Scratch,
 ) {
     let count = block.rows;
     let mr = tile_rows(count);
-    // Keys visible to the last row of the block.
+    // Positions visible to the last row of the block.
     let seen = block.visible(count - 1);
+    let first_panel = block.first_position / NR;
     let keys = cache.key_panels(block.kv);
     let values = cache.value_panels(block.kv);
+    assert!(block.first_position.is_multiple_of(NR) && block.first_position + seen <= cache.len());
 
     pack_a(
         &q[block.q_offset..],
@@ -307,7 +258,7 @@ unsafe fn attend(
                     mr,
                     dim,
                     &scratch.queries[t * dim * mr..(t + 1) * dim * mr],
-                    &keys.data[p * keys.panel_stride..],
+                    &keys.data[(first_panel + p) * keys.panel_stride..],
                     keys.ldb,
                     scores.add(t * mr * seen + p * NR),
                     seen,
@@ -320,7 +271,14 @@ unsafe fn attend(
     }
     let scale = 1.0 / (dim as f32).sqrt();
     for (i, row) in scratch.scores.chunks_mut(seen).enumerate() {
-        vmath::softmax(isa, row, block.visible(i), scale);
+        match stats.as_deref_mut() {
+            Some(stats) => {
+                let (max, sum) = vmath::exp_shifted(isa, &mut row[..block.visible(i)], scale);
+                stats[i] = max;
+                stats[count + i] = sum;
+            }
+            None => vmath::softmax(isa, row, block.visible(i), scale),
+        }
     }
     pack_a(
         &scratch.scores,
@@ -335,19 +293,19 @@ unsafe fn attend(
         let tile_rows = mr.min(count - t * mr);
         let tile_seen = block.visible(t * mr + tile_rows - 1);
         for p in 0..dim.div_ceil(NR) {
-            // SAFETY: the block's rows of `out` (the caller gave it those),
-            // columns `32p..` of its head; values' rows below
-            // `tile_seen ≤ cache.len()`.
+            // SAFETY: the block's rows of `out` (the caller's promise),
+            // columns `32p..` of the head; the values' rows
+            // `first_position..first_position + tile_seen` exist.
             unsafe {
                 gemm::micro(
                     isa,
                     mr,
                     tile_seen,
                     &scratch.probabilities[t * seen * mr..(t + 1) * seen * mr],
-                    &values.data[p * values.panel_stride..],
+                    &values.data[block.first_position * values.ldb + p * values.panel_stride..],
                     values.ldb,
-                    out.add(block.o_offset + t * mr * block.o_stride + p * NR),
-                    block.o_stride,
+                    out.add(t * mr * o_stride + p * NR),
+                    o_stride,
                     tile_rows,
                     NR.min(dim - p * NR),
                     false,
@@ -407,7 +365,7 @@ mod tests {
     #[test]
     fn prefill_and_decode_match_textbook_attention_on_every_isa() {
         let mut rng = Rng::new(13);
-        let pool = Pool::new(2);
+        let pool = Pool::new(2).unwrap();
         for (heads, past, m) in [
             (
                 Heads {

@@ -8,14 +8,37 @@
 
 use crate::gemm::{NR, Panels};
 
+/// Positions of room a copy of a cache gets beyond what it holds, so that
+/// a prefix restored from the prefix cache takes a routine turn's tokens
+/// without reallocating.
+const COPY_HEADROOM: usize = 64;
+
 /// Keys and values of every position so far, for one layer.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct LayerCache {
     kv_heads: usize,
     head_dim: usize,
     len: usize,
     keys: Vec<Vec<f32>>,
     values: Vec<Vec<f32>>,
+}
+
+impl Clone for LayerCache {
+    /// A copy of the positions held, with room for [`COPY_HEADROOM`] more.
+    fn clone(&self) -> Self {
+        let copy = |v: &Vec<f32>, per_position: usize| {
+            let mut copy = Vec::with_capacity(v.len() + COPY_HEADROOM * per_position);
+            copy.extend_from_slice(v);
+            copy
+        };
+        LayerCache {
+            kv_heads: self.kv_heads,
+            head_dim: self.head_dim,
+            len: self.len,
+            keys: self.keys.iter().map(|k| copy(k, self.head_dim)).collect(),
+            values: self.values.iter().map(|v| copy(v, self.head_dim)).collect(),
+        }
+    }
 }
 
 impl LayerCache {
@@ -40,6 +63,16 @@ impl LayerCache {
         for values in &mut self.values {
             values.reserve((positions * self.head_dim).saturating_sub(values.len()));
         }
+    }
+
+    /// Key/value heads.
+    pub fn kv_heads(&self) -> usize {
+        self.kv_heads
+    }
+
+    /// Values per head.
+    pub fn head_dim(&self) -> usize {
+        self.head_dim
     }
 
     /// Positions held.
@@ -111,15 +144,5 @@ impl LayerCache {
             panel_stride: NR,
             ldb: self.head_dim,
         }
-    }
-
-    /// Bytes held.
-    pub fn size_bytes(&self) -> usize {
-        4 * self
-            .keys
-            .iter()
-            .chain(&self.values)
-            .map(Vec::len)
-            .sum::<usize>()
     }
 }

@@ -44,6 +44,25 @@ pub fn reduce_avx512(v: std::arch::x86_64::__m512) -> f32 {
     _mm_cvtss_f32(_mm_add_ss(two, _mm_shuffle_ps::<1>(two, two)))
 }
 
+/// [`reduce`] of sixteen lanes held as two AVX registers (`low`: lanes
+/// 0–7, `high`: 8–15).
+///
+/// # Safety
+/// The CPU must support AVX.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+#[inline]
+pub fn reduce_avx2(low: std::arch::x86_64::__m256, high: std::arch::x86_64::__m256) -> f32 {
+    use std::arch::x86_64::*;
+    let eight = _mm256_add_ps(low, high);
+    let four = _mm_add_ps(
+        _mm256_castps256_ps128(eight),
+        _mm256_extractf128_ps::<1>(eight),
+    );
+    let two = _mm_add_ps(four, _mm_movehl_ps(four, four));
+    _mm_cvtss_f32(_mm_add_ss(two, _mm_shuffle_ps::<1>(two, two)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,16 +70,26 @@ mod tests {
     use crate::testing::Rng;
 
     #[test]
-    fn the_register_sum_adds_in_the_reference_order() {
-        if !Isa::Avx512.is_supported() {
-            return;
-        }
+    fn the_register_sums_add_in_the_reference_order() {
+        use std::arch::x86_64::*;
         let mut rng = Rng::new(1);
         for _ in 0..1000 {
             let v: [f32; LANES] = std::array::from_fn(|_| rng.normal() * 1e3);
-            // SAFETY: AVX-512 is supported (checked above).
-            let fast = unsafe { reduce_avx512(std::arch::x86_64::_mm512_loadu_ps(v.as_ptr())) };
-            assert_eq!(fast.to_bits(), reduce(v).to_bits());
+            if Isa::Avx512.is_supported() {
+                // SAFETY: AVX-512 is supported (checked above).
+                let fast = unsafe { reduce_avx512(_mm512_loadu_ps(v.as_ptr())) };
+                assert_eq!(fast.to_bits(), reduce(v).to_bits());
+            }
+            if Isa::Avx2.is_supported() {
+                // SAFETY: AVX2 is supported (checked above).
+                let fast = unsafe {
+                    reduce_avx2(
+                        _mm256_loadu_ps(v.as_ptr()),
+                        _mm256_loadu_ps(v[8..].as_ptr()),
+                    )
+                };
+                assert_eq!(fast.to_bits(), reduce(v).to_bits());
+            }
         }
     }
 }

@@ -11,7 +11,7 @@
 //! Every fast path has a scalar twin ([`Isa::Scalar`]) that does the same
 //! arithmetic in the same order (fused multiply-adds, lane sums in the
 //! order of [`lanes::reduce`], the same polynomial `exp`), so the two give
-//! the same bits and are tested for it; [`Isa::detect`] picks the path at
+//! the same bits and are tested for it; [`Isa::best_supported`] picks the path at
 //! run time.
 
 pub mod activation;
@@ -24,6 +24,7 @@ pub mod matvec;
 pub mod norm;
 pub mod pool;
 pub mod quant;
+mod shared;
 pub mod vmath;
 
 #[cfg(test)]

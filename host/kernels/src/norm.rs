@@ -3,7 +3,7 @@
 
 /// `out = x / sqrt(mean(x²) + eps) · weight`.
 pub fn rms_norm(x: &[f32], weight: &[f32], eps: f32, out: &mut [f32]) {
-    debug_assert!(x.len() == weight.len() && out.len() == x.len());
+    assert!(x.len() == weight.len() && out.len() == x.len());
     let mean_square = x.iter().map(|v| v * v).sum::<f32>() / x.len() as f32;
     let inverse = 1.0 / (mean_square + eps).sqrt();
     for ((o, &v), &w) in out.iter_mut().zip(x).zip(weight) {
@@ -13,10 +13,11 @@ pub fn rms_norm(x: &[f32], weight: &[f32], eps: f32, out: &mut [f32]) {
 
 /// [`rms_norm`] in place.
 pub fn rms_norm_in_place(x: &mut [f32], weight: &[f32], eps: f32) {
+    assert_eq!(x.len(), weight.len());
     let mean_square = x.iter().map(|v| v * v).sum::<f32>() / x.len() as f32;
     let inverse = 1.0 / (mean_square + eps).sqrt();
     for (v, &w) in x.iter_mut().zip(weight) {
-        *v *= inverse * w;
+        *v = *v * inverse * w;
     }
 }
 
@@ -109,6 +110,22 @@ mod tests {
             assert!((norm(&v) - norm(&original)).abs() < 1e-3);
             assert_ne!(v, original);
         }
+    }
+
+    #[test]
+    fn interleaved_rope_turns_neighbours_and_halves_rope_turns_values_half_a_head_apart() {
+        // Head of 4, base 100: frequencies 1 and 0.1; position 1.
+        let (c, s) = (1f32.cos(), 1f32.sin());
+        let mut v = [1.0, 0.0, 0.0, 0.0];
+        Rope::new(4, 100.0, 2, RopeStyle::Interleaved).apply(&mut v, 1);
+        assert_eq!(v, [c, s, 0.0, 0.0]);
+        let mut v = [1.0, 0.0, 0.0, 0.0];
+        Rope::new(4, 100.0, 2, RopeStyle::Halves).apply(&mut v, 1);
+        assert_eq!(v, [c, 0.0, s, 0.0]);
+        let mut v = [0.0, 1.0, 0.0, 0.0];
+        Rope::new(4, 100.0, 2, RopeStyle::Halves).apply(&mut v, 1);
+        let (c1, s1) = (0.1f32.cos(), 0.1f32.sin());
+        assert_eq!(v, [0.0, c1, 0.0, s1]);
     }
 
     #[test]

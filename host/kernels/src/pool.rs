@@ -20,14 +20,13 @@ impl std::fmt::Debug for Pool {
 
 impl Pool {
     /// A pool of `threads` workers (at least one).
-    pub fn new(threads: usize) -> Self {
+    pub fn new(threads: usize) -> Result<Self, rayon::ThreadPoolBuildError> {
         let threads = threads.max(1);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .thread_name(|i| format!("deskhand-kernel-{i}"))
-            .build()
-            .expect("starting the kernel threads");
-        Pool { pool, threads }
+            .build()?;
+        Ok(Pool { pool, threads })
     }
 
     /// Number of workers.
@@ -94,22 +93,5 @@ impl Pool {
             return n.max(1);
         }
         n.div_ceil(self.threads * 4).max(min_chunk).max(1)
-    }
-}
-
-/// A raw pointer that parallel tasks may share, for writes the caller
-/// proves disjoint (columns of one output matrix, say).
-#[derive(Clone, Copy)]
-pub(crate) struct SharedMut<T>(pub *mut T);
-
-// SAFETY: the users of `SharedMut` only write disjoint elements from
-// different tasks, and the pointee outlives the parallel region.
-unsafe impl<T> Send for SharedMut<T> {}
-unsafe impl<T> Sync for SharedMut<T> {}
-
-impl<T> SharedMut<T> {
-    /// The pointer (a method, so that closures capture the whole wrapper).
-    pub fn get(&self) -> *mut T {
-        self.0
     }
 }

@@ -6,9 +6,10 @@
 //! exactly; any other type is re-quantised from f32 to 8 bits.
 //!
 //! Blocks go in pairs (64 values), and within a pair the values are stored
-//! in the order the VNNI kernel consumes them: byte `t` of the 64 holds
-//! block `(t / 4) % 2`, value `8·(t / 8)`… (see [`pair_position`]), so that
-//! the 16 lanes of one `vpdpbusd` alternate between the two blocks. 4-bit
+//! in the order the VNNI kernel consumes them: position `t` of the 64 holds
+//! value `4·(t / 8) + t % 4` of block `(t / 4) % 2` (see
+//! [`pair_position`]), so that the 16 lanes of one `vpdpbusd` alternate
+//! between the two blocks. 4-bit
 //! pairs pack value `t` in the low nibble of byte `t` and value `t + 32` in
 //! its high nibble.
 
@@ -69,31 +70,18 @@ impl GgmlBlocks {
 }
 
 /// Why a matrix could not be built.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QuantError {
     /// The data is not `rows × cols` values of the stated type.
+    #[error("expected {expected} bytes or values, got {actual}")]
     Size { expected: usize, actual: usize },
     /// GGUF blocks need a row length that is a multiple of 32.
+    #[error("a row of {cols} values is not a whole number of 32-value blocks")]
     RowLength { cols: usize },
+    /// Matrices stacked into one must have rows of the same length.
+    #[error("rows of {first} and {other} values cannot be stacked")]
+    Stack { first: usize, other: usize },
 }
-
-impl std::fmt::Display for QuantError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            QuantError::Size { expected, actual } => {
-                write!(f, "expected {expected} bytes or values, got {actual}")
-            }
-            QuantError::RowLength { cols } => {
-                write!(
-                    f,
-                    "a row of {cols} values is not a whole number of 32-value blocks"
-                )
-            }
-        }
-    }
-}
-
-impl std::error::Error for QuantError {}
 
 /// A `rows × cols` matrix of affine 4- or 8-bit blocks (see the module docs).
 #[derive(Debug, Clone)]
@@ -188,10 +176,14 @@ impl QuantMatrix {
     /// Stacks matrices with the same row length on top of each other (the
     /// query, key and value projections become one). 4-bit parts widen to 8
     /// bits, without loss, when the parts differ.
-    pub fn stack(parts: &[&QuantMatrix]) -> QuantMatrix {
-        assert!(!parts.is_empty(), "stacking nothing");
-        let cols = parts[0].cols;
-        assert!(parts.iter().all(|p| p.cols == cols), "row lengths differ");
+    pub fn stack(parts: &[&QuantMatrix]) -> Result<QuantMatrix, QuantError> {
+        let cols = parts.first().map_or(0, |p| p.cols);
+        if let Some(other) = parts.iter().find(|p| p.cols != cols) {
+            return Err(QuantError::Stack {
+                first: cols,
+                other: other.cols,
+            });
+        }
         let bits = if parts.iter().all(|p| p.bits == Bits::Four) {
             Bits::Four
         } else {
@@ -220,7 +212,7 @@ impl QuantMatrix {
             }
             row += part.rows;
         }
-        out
+        Ok(out)
     }
 
     fn zeroed(rows: usize, cols: usize, bits: Bits) -> Self {
@@ -327,12 +319,6 @@ impl QuantMatrix {
     pub fn pair_quants(&self, row: usize, pair: usize) -> &[u8] {
         let start = row * self.row_bytes() + pair * self.bits.pair_bytes();
         &self.quants[start..start + self.bits.pair_bytes()]
-    }
-
-    /// The quantised values of one row.
-    #[inline]
-    pub fn row_quants(&self, row: usize) -> &[u8] {
-        &self.quants[row * self.row_bytes()..(row + 1) * self.row_bytes()]
     }
 
     /// The block scales of one row.
@@ -482,7 +468,8 @@ mod tests {
         }
         let four = QuantMatrix::from_ggml(GgmlBlocks::Q4_1, 2, 64, &blocks).unwrap();
         let wide = QuantMatrix::from_f32(1, 64, &vec![0.25; 64]).unwrap();
-        let stacked = QuantMatrix::stack(&[&four, &wide, &four]);
+        let stacked = QuantMatrix::stack(&[&four, &wide, &four]).unwrap();
+        assert!(QuantMatrix::stack(&[&four, &eight]).is_err());
         assert_eq!(stacked.bits(), Bits::Eight);
         assert_eq!(stacked.rows(), 5);
         let (mut a, mut b) = (vec![0.0; 64], vec![0.0; 64]);

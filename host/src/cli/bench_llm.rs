@@ -12,8 +12,8 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use deskhand::llm::models::default_cache_dir;
 use deskhand::llm::{
-    Backend, ChatMessage, Engine, EngineConfig, GgufFile, Isa, Output, Sampler, SamplingParams,
-    SyntheticModel, Transformer,
+    Backend, ChatMessage, Engine, EngineConfig, GgufFile, Isa, ModelTokenizer, Output, Sampler,
+    SamplingParams, SyntheticModel, Transformer,
 };
 use serde_json::{Value, json};
 
@@ -95,11 +95,18 @@ fn long_prompt_text() -> String {
     text
 }
 
+/// The process's peak resident memory since the last [`reset_peak_rss`].
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+/// Starts the peak-memory count again from the current resident memory
+/// (Linux: `5` in `/proc/self/clear_refs`), so each model is measured alone.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -112,6 +119,8 @@ struct Figures {
     decode_tok_s: f64,
     ttft_cold_ms: f64,
     ttft_cached_ms: f64,
+    /// Peak resident memory of the process while running the model alone.
+    peak_mib: Option<f64>,
 }
 
 pub fn run(global: &GlobalArgs, args: &LlmBenchArgs) -> anyhow::Result<ExitCode> {
@@ -146,10 +155,6 @@ pub fn run(global: &GlobalArgs, args: &LlmBenchArgs) -> anyhow::Result<ExitCode>
         };
         measure_model(&path, backend, threads, repeat, args.no_peer)?;
     }
-    match peak_rss_mib() {
-        Some(mib) => println!("\npeak memory of this process: {mib:.0} MiB"),
-        None => println!("\npeak memory: not available on this system"),
-    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -165,9 +170,11 @@ fn random_qwen3() -> anyhow::Result<PathBuf> {
             corpus.push_str(&std::fs::read_to_string(&path)?);
         }
     }
+    // ChatML's role names are single tokens in Qwen's vocabulary too.
+    corpus.push_str("\nsystem user assistant\n");
     let spec = SyntheticModel::qwen3_0_6b().with_words_from(&corpus);
     let dir = default_cache_dir().join("bench");
-    let path = dir.join(format!("{}-v2.Q4_1.gguf", spec.name));
+    let path = dir.join(format!("{}-v3.Q4_1.gguf", spec.name));
     if !path.is_file() {
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         eprintln!(
@@ -189,6 +196,21 @@ fn measure_model(
     repeat: usize,
     no_peer: bool,
 ) -> anyhow::Result<()> {
+    let tokenizer = ModelTokenizer::from_gguf(&GgufFile::open(path)?)?;
+    let mut prompt: Vec<u32> = tokenizer
+        .bos()
+        .filter(|_| tokenizer.add_bos())
+        .into_iter()
+        .collect();
+    prompt.extend(tokenizer.encode(&long_prompt_text())?);
+    anyhow::ensure!(
+        prompt.len() >= PROMPT_TOKENS,
+        "the benchmark prompt is too short"
+    );
+    prompt.truncate(PROMPT_TOKENS);
+    drop(tokenizer);
+
+    let mut ours = measure_forward(path, backend, &prompt, repeat)?;
     let config = EngineConfig {
         backend,
         ..EngineConfig::new(path)
@@ -202,14 +224,8 @@ fn measure_model(
         info.engine,
         threads
     );
-    let mut prompt = engine.text_prompt(&long_prompt_text())?.tokens;
-    anyhow::ensure!(
-        prompt.len() >= PROMPT_TOKENS,
-        "the benchmark prompt is too short"
-    );
-    prompt.truncate(PROMPT_TOKENS);
-
-    let ours = measure_deskhand(&engine, path, backend, &prompt, repeat)?;
+    let new_tokens;
+    (ours.ttft_cold_ms, ours.ttft_cached_ms, new_tokens) = measure_first_token(&engine, repeat)?;
     let theirs = if no_peer {
         Err(anyhow::anyhow!("--no-peer"))
     } else {
@@ -256,12 +272,21 @@ fn measure_model(
         false,
     );
     row(
-        "time to first token, routine turn",
+        &format!("first token, routine turn ({new_tokens} new)"),
         ours.ttft_cached_ms,
         peer.map(|p| p.ttft_cached_ms),
         "ms",
         false,
     );
+    if let Some(mib) = ours.peak_mib {
+        row(
+            "peak memory (process)",
+            mib,
+            peer.and_then(|p| p.peak_mib),
+            "MiB",
+            false,
+        );
+    }
     println!(
         "(medians of {repeat} runs; ratio > 1 means deskhand is ahead; goals: prefill ≥ 1.5x, \
          decode ≥ 1.0x, routine turn (system prompt cached) ≤ 150 ms)"
@@ -272,18 +297,17 @@ fn measure_model(
     Ok(())
 }
 
-fn measure_deskhand(
-    engine: &Engine,
+/// Prefill and decode on the model alone (no engine, no queue), and the
+/// process's peak memory meanwhile.
+fn measure_forward(
     path: &Path,
     backend: Backend,
     prompt: &[u32],
     repeat: usize,
 ) -> anyhow::Result<Figures> {
-    let load = || -> anyhow::Result<Transformer> {
-        Ok(Transformer::load_with(GgufFile::open(path)?, backend)?)
-    };
+    reset_peak_rss();
+    let mut model = Transformer::load_with(GgufFile::open(path)?, backend)?;
     // Warm-up, so both engines start with their code and weights paged in.
-    let mut model = load()?;
     model.forward(&prompt[..32], 0)?;
     let (mut prefill, mut decode) = (Vec::new(), Vec::new());
     for _ in 0..repeat {
@@ -299,12 +323,23 @@ fn measure_deskhand(
         }
         decode.push(DECODE_TOKENS as f64 / started.elapsed().as_secs_f64());
     }
+    let peak_mib = peak_rss_mib();
     drop(model);
+    Ok(Figures {
+        prefill_tok_s: median(prefill),
+        decode_tok_s: median(decode),
+        ttft_cold_ms: f64::NAN,
+        ttft_cached_ms: f64::NAN,
+        peak_mib,
+    })
+}
 
-    // Routine turns: the system prompt is the fixed prefix, the customer's
-    // message is new. The first turn fills the prefix cache (cold); the
-    // next ones reuse it.
-    let first_token = |user: &str| -> anyhow::Result<f64> {
+/// Routine turns through the engine: the system prompt is the fixed prefix,
+/// the customer's message is new. The first turn fills the prefix cache
+/// (cold); the next ones reuse it. Returns (cold, median of the cached) ms
+/// and the median number of new tokens of a cached turn.
+fn measure_first_token(engine: &Engine, repeat: usize) -> anyhow::Result<(f64, f64, usize)> {
+    let first_token = |user: &str| -> anyhow::Result<(f64, usize)> {
         let messages = [
             ChatMessage::new("system", SYSTEM),
             ChatMessage::new("user", user),
@@ -317,19 +352,19 @@ fn measure_deskhand(
         let (_, stats) = engine
             .generate(prompt, params, Output::Text)?
             .collect_blocking()?;
-        Ok(stats.first_token_ms)
+        Ok((
+            stats.first_token_ms,
+            stats.prompt_tokens - stats.cached_tokens,
+        ))
     };
-    let ttft_cold_ms = first_token(ROUTINE[0])?;
-    let mut cached = Vec::new();
+    let (cold, _) = first_token(ROUTINE[0])?;
+    let (mut cached, mut new_tokens) = (Vec::new(), Vec::new());
     for i in 0..repeat {
-        cached.push(first_token(ROUTINE[(i + 1) % ROUTINE.len()])?);
+        let (ms, tokens) = first_token(ROUTINE[(i + 1) % ROUTINE.len()])?;
+        cached.push(ms);
+        new_tokens.push(tokens as f64);
     }
-    Ok(Figures {
-        prefill_tok_s: median(prefill),
-        decode_tok_s: median(decode),
-        ttft_cold_ms,
-        ttft_cached_ms: median(cached),
-    })
+    Ok((cold, median(cached), median(new_tokens) as usize))
 }
 
 const LLAMA_CPP_SCRIPT: &str = r#"
@@ -360,8 +395,10 @@ for i in range(cfg["repeat"]):
     suffix = cfg["suffixes"][(i + 1) % len(cfg["suffixes"])]
     t = time.perf_counter(); llm.load_state(state); llm.eval(suffix)
     int(np.argmax(llm.scores[llm.n_tokens - 1])); cached.append((time.perf_counter() - t) * 1e3)
+import resource
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"prefill": statistics.median(prefill), "decode": statistics.median(decode),
-                  "cold": cold, "cached": statistics.median(cached)}))
+                  "cold": cold, "cached": statistics.median(cached), "peak_mib": peak}))
 "#;
 
 /// A private virtual environment with llama-cpp-python, installed on first use.
@@ -452,5 +489,6 @@ fn measure_llama_cpp(
         decode_tok_s: number("decode")?,
         ttft_cold_ms: number("cold")?,
         ttft_cached_ms: number("cached")?,
+        peak_mib: result["peak_mib"].as_f64(),
     })
 }

@@ -59,7 +59,7 @@ pub struct ModelInfo {
     pub vocab_size: usize,
     /// Whether the chat template came from the file (rather than a fallback).
     pub template_from_model: bool,
-    /// Whether fixed prefixes are cached (not possible for Qwen 2 in candle).
+    /// Whether fixed prefixes are cached (not possible for Qwen 2 on candle).
     pub prefix_cache: bool,
     /// What runs the forward pass, e.g. "native avx512, 2 threads".
     pub engine: String,
@@ -215,6 +215,9 @@ impl Engine {
         let name = file.str("general.name").map(str::to_string);
         let context_length = file.context_length().unwrap_or(2048);
         let model = Transformer::load_with(file, config.backend)?;
+        let context_length = model
+            .max_positions()
+            .map_or(context_length, |cap| context_length.min(cap));
         let info = ModelInfo {
             path: config.model.clone(),
             architecture: architecture.as_str(),

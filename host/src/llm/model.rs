@@ -14,7 +14,7 @@ use deskhand_kernels::Isa;
 
 use super::error::LlmError;
 use super::gguf::{Architecture, GgufFile};
-use super::native::{Compute, NativeModel};
+use super::native::{Compute, NativeError, NativeModel};
 
 /// Which implementation runs the forward pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,15 +28,31 @@ pub enum Backend {
 
 impl Backend {
     /// The default: native, with the fastest kernels this CPU runs
-    /// (`DESKHAND_KERNELS` may name `scalar`) on candle's thread count;
-    /// `DESKHAND_ENGINE=candle` picks candle instead.
+    /// (`DESKHAND_KERNELS=scalar` forces the reference) on candle's thread
+    /// count; `DESKHAND_ENGINE=candle` picks candle instead.
     pub fn detect() -> Backend {
-        match std::env::var("DESKHAND_ENGINE").ok().as_deref() {
-            Some("candle") => Backend::Candle,
-            _ => Backend::Native {
-                isa: Isa::detect(),
-                threads: candle_core::utils::get_num_threads(),
-            },
+        let engine = std::env::var("DESKHAND_ENGINE").unwrap_or_default();
+        match engine.trim() {
+            "candle" => return Backend::Candle,
+            "" | "native" => {}
+            other => tracing::warn!(
+                engine = other,
+                "DESKHAND_ENGINE is neither native nor candle; using native"
+            ),
+        }
+        let isa = match std::env::var("DESKHAND_KERNELS") {
+            Ok(name) => Isa::from_name(&name).unwrap_or_else(|| {
+                tracing::warn!(
+                    kernels = %name,
+                    "DESKHAND_KERNELS names no kernels this CPU runs (auto, avx512, scalar); using the fastest"
+                );
+                Isa::best_supported()
+            }),
+            Err(_) => Isa::best_supported(),
+        };
+        Backend::Native {
+            isa,
+            threads: candle_core::utils::get_num_threads(),
         }
     }
 }
@@ -45,7 +61,7 @@ impl Backend {
 ///
 /// Cloning is cheap (weights are shared) and copies the cache's current
 /// state, which is how the prefix cache keeps the state after a fixed
-/// prefix. Qwen 2 models cannot be cloned by candle and so are not cached.
+/// prefix. On candle, Qwen 2 models cannot be cloned and so are not cached.
 pub enum Transformer {
     Native(Box<NativeModel>),
     Llama(quantized_llama::ModelWeights),
@@ -66,15 +82,21 @@ impl Transformer {
         if let Backend::Native { isa, threads } = backend {
             match NativeModel::config_of(&file) {
                 Ok(config) => {
-                    let compute = Arc::new(Compute::new(isa, threads));
+                    let compute = Arc::new(Compute::new(isa, threads)?);
                     return NativeModel::load(&mut file, config, compute)
                         .map(|m| Transformer::Native(Box::new(m)));
                 }
-                Err(reason) => tracing::info!(
+                Err(NativeError::Unsupported(reason)) => tracing::info!(
                     model = %file.path.display(),
                     %reason,
                     "the native engine does not cover this model; running it on candle"
                 ),
+                Err(NativeError::Invalid(reason)) => {
+                    return Err(LlmError::Load {
+                        path: file.path.clone(),
+                        reason,
+                    });
+                }
             }
         }
         let GgufFile {
@@ -149,6 +171,15 @@ impl Transformer {
                 m.compute().pool.threads()
             ),
             _ => "candle".to_string(),
+        }
+    }
+
+    /// The most positions the model can hold, if the engine caps it below
+    /// the file's context length.
+    pub fn max_positions(&self) -> Option<usize> {
+        match self {
+            Transformer::Native(m) => Some(m.max_positions()),
+            _ => None,
         }
     }
 

@@ -11,10 +11,21 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use deskhand::clock::Clock;
+use deskhand::llm::models::{CHAT_MODEL, ModelCache, default_cache_dir};
 use deskhand::plugins::{
     BUILTIN_PLUGINS_DIR, CustomerScope, PluginRegistry, Sandbox, SandboxConfig, TEST_PLUGINS_DIR,
 };
 use deskhand::store::{OrderStore, SqliteStore, seed};
+
+/// The default chat model (SmolLM2-135M-Instruct, Q4_1), fetched into the
+/// model cache on first use.
+pub fn chat_model_path() -> PathBuf {
+    let cache = ModelCache::new(default_cache_dir());
+    cache
+        .ensure(&CHAT_MODEL, false)
+        .expect("fetching the default chat model");
+    cache.chat_model_path()
+}
 
 /// 2026-06-15T12:00:00Z: the instant the test shop is seeded at.
 pub const NOW: i64 = 1_781_524_800;

@@ -9,11 +9,14 @@
 //! (24 of AVX-512's 32 for `MR = 12`) and streams one panel.
 
 #[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
 mod avx512;
 
 use crate::isa::Isa;
-use crate::pool::{Pool, SharedMut};
+use crate::pool::Pool;
 use crate::quant::QuantMatrix;
+use crate::shared::SharedMut;
 
 /// Columns per panel of `B`.
 pub const NR: usize = 32;
@@ -31,7 +34,7 @@ pub fn tile_rows(m: usize) -> usize {
 /// A weight matrix `W[N×K]` (one output per row), dequantised to f32 once
 /// and stored as the panels of `B = Wᵀ`: panel `p` holds `k × 32` values,
 /// row `k` being `W[32p..32p+32][k]`, zero-padded past `N`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PanelMatrix {
     n: usize,
     k: usize,
@@ -41,10 +44,23 @@ pub struct PanelMatrix {
 impl PanelMatrix {
     /// Dequantises and packs `w`, in parallel.
     pub fn from_quant(w: &QuantMatrix, pool: &Pool) -> Self {
+        let mut panels = PanelMatrix::default();
+        panels.fill_from(w, pool);
+        panels
+    }
+
+    /// Re-packs `w` into this matrix, reusing its memory (prefill of models
+    /// too large to keep panels for).
+    pub fn fill_from(&mut self, w: &QuantMatrix, pool: &Pool) {
         let (n, k) = (w.rows(), w.cols());
-        let panels = n.div_ceil(NR);
-        let mut data = vec![0f32; panels * k * NR];
-        pool.for_chunks_mut(&mut data, k * NR, 1, |first, chunk| {
+        self.n = n;
+        self.k = k;
+        self.data.clear();
+        self.data.resize(n.div_ceil(NR) * k * NR, 0.0);
+        if k == 0 {
+            return;
+        }
+        pool.for_chunks_mut(&mut self.data, k * NR, 1, |first, chunk| {
             let mut row = vec![0f32; k];
             for (p, panel) in chunk.chunks_mut(k * NR).enumerate() {
                 let p = first + p;
@@ -56,17 +72,6 @@ impl PanelMatrix {
                 }
             }
         });
-        PanelMatrix { n, k, data }
-    }
-
-    /// Outputs (rows of `W`).
-    pub fn n(&self) -> usize {
-        self.n
-    }
-
-    /// Inputs (columns of `W`).
-    pub fn k(&self) -> usize {
-        self.k
     }
 
     /// Bytes held.
@@ -167,29 +172,35 @@ pub fn gemm(
     assert!(m == 0 || (m - 1) * lda + k <= a.len(), "A out of bounds");
     assert!((m - 1) * ldc + b.n <= c.len(), "C out of bounds");
     b.check();
-    let mr = tile_rows(m);
-    pack_a(a, lda, 0, m, k, mr, scratch);
+    // Full tiles of 12 rows, then one narrower tile for the rest, so a
+    // short prompt does not pay for padding rows.
+    let tiles = split_rows(m);
+    scratch.clear();
+    let mut tile = Vec::new();
+    for &(first, rows, mr) in &tiles {
+        pack_a(a, lda, first, rows, k, mr, &mut tile);
+        scratch.extend_from_slice(&tile);
+    }
     let packed = &scratch[..];
-    let tiles = m.div_ceil(mr);
     let out = SharedMut(c.as_mut_ptr());
     pool.for_ranges(b.count(), 1, |panels| {
         for p in panels {
             let panel = &b.data[p * b.panel_stride..];
-            for t in 0..tiles {
-                // SAFETY: tile `t` covers rows `t·mr..` of C (bounds checked
-                // above) and panel `p` its columns `32p..`; tasks own
-                // disjoint panels, so no two write the same element.
+            for &(first, rows, mr) in &tiles {
+                // SAFETY: this tile covers rows `first..first + rows` of C
+                // (bounds checked above) and panel `p` its columns `32p..`;
+                // tasks own disjoint panels, so no two write the same element.
                 unsafe {
                     micro(
                         isa,
                         mr,
                         k,
-                        &packed[t * k * mr..(t + 1) * k * mr],
+                        &packed[first * k..first * k + k * mr],
                         panel,
                         b.ldb,
-                        out.get().add(t * mr * ldc + p * NR),
+                        out.get().add(first * ldc + p * NR),
                         ldc,
-                        mr.min(m - t * mr),
+                        rows,
                         b.width(p),
                         accumulate,
                     )
@@ -197,6 +208,19 @@ pub fn gemm(
             }
         }
     });
+}
+
+/// `m` rows as tiles `(first row, rows, tile height)`: as many 12-row tiles
+/// as fit, then one tile of 1, 4 or 12 rows for the rest. Tile `i` starts at
+/// `first · k` in the packed `A` (every tile before it is full).
+fn split_rows(m: usize) -> Vec<(usize, usize, usize)> {
+    let full = m / 12;
+    let mut tiles: Vec<_> = (0..full).map(|t| (12 * t, 12, 12)).collect();
+    let rest = m - 12 * full;
+    if rest > 0 {
+        tiles.push((12 * full, rest, tile_rows(rest)));
+    }
+    tiles
 }
 
 /// One `rows × cols` block of `C` (at most `mr × 32`) from a packed tile of
@@ -219,52 +243,56 @@ pub unsafe fn micro(
     cols: usize,
     accumulate: bool,
 ) {
-    assert!(mr <= 12 && a.len() >= k * mr && rows <= mr && cols <= NR);
-    debug_assert!(k == 0 || b.len() >= (k - 1) * ldb + cols);
-    match isa {
-        // SAFETY: the CPU supports AVX-512 (that is how `isa` was chosen);
+    assert!(
+        matches!(mr, 1 | 4 | 12),
+        "tiles of 1, 4 or 12 rows, not {mr}"
+    );
+    assert!(a.len() >= k * mr && rows <= mr && cols <= NR);
+    assert!(k == 0 || b.len() >= (k - 1) * ldb + cols, "B out of bounds");
+    match fast_micro(isa.usable(), mr) {
+        // SAFETY: `usable` made sure the CPU runs the kernel's instructions;
         // the slices' bounds were checked, `c` is the caller's promise.
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe {
-            match mr {
-                1 => avx512::micro::<1>(
-                    k,
-                    a.as_ptr(),
-                    b.as_ptr(),
-                    ldb,
-                    c,
-                    ldc,
-                    rows,
-                    cols,
-                    accumulate,
-                ),
-                4 => avx512::micro::<4>(
-                    k,
-                    a.as_ptr(),
-                    b.as_ptr(),
-                    ldb,
-                    c,
-                    ldc,
-                    rows,
-                    cols,
-                    accumulate,
-                ),
-                12 => avx512::micro::<12>(
-                    k,
-                    a.as_ptr(),
-                    b.as_ptr(),
-                    ldb,
-                    c,
-                    ldc,
-                    rows,
-                    cols,
-                    accumulate,
-                ),
-                _ => unreachable!("tile of {mr} rows"),
-            }
+        Some(kernel) => unsafe {
+            kernel(
+                k,
+                a.as_ptr(),
+                b.as_ptr(),
+                ldb,
+                c,
+                ldc,
+                rows,
+                cols,
+                accumulate,
+            )
         },
         // SAFETY: as above.
-        _ => unsafe { scalar_micro(mr, k, a, b, ldb, c, ldc, rows, cols, accumulate) },
+        None => unsafe { scalar_micro(mr, k, a, b, ldb, c, ldc, rows, cols, accumulate) },
+    }
+}
+
+/// The signature of the fast micro-kernels (see `avx512::micro`).
+type MicroKernel =
+    unsafe fn(usize, *const f32, *const f32, usize, *mut f32, usize, usize, usize, bool);
+
+/// The fast micro-kernel for `isa` and tiles of `mr` rows, if there is one.
+fn fast_micro(isa: Isa, mr: usize) -> Option<MicroKernel> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let kernel: MicroKernel = match (isa, mr) {
+            (Isa::Avx512, 1) => avx512::micro::<1>,
+            (Isa::Avx512, 4) => avx512::micro::<4>,
+            (Isa::Avx512, 12) => avx512::micro::<12>,
+            (Isa::Avx2, 1) => avx2::micro::<1>,
+            (Isa::Avx2, 4) => avx2::micro::<4>,
+            (Isa::Avx2, 12) => avx2::micro::<12>,
+            _ => return None,
+        };
+        Some(kernel)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (isa, mr);
+        None
     }
 }
 
@@ -340,7 +368,7 @@ mod tests {
     #[test]
     fn every_isa_matches_the_naive_product_on_ragged_shapes() {
         let mut rng = Rng::new(9);
-        let pool = Pool::new(2);
+        let pool = Pool::new(2).unwrap();
         for (m, n, k) in [
             (1, 32, 64),
             (3, 70, 64),
@@ -409,7 +437,7 @@ mod tests {
     fn strided_operands_leave_other_columns_alone() {
         // A narrower view inside wider rows, as attention uses the caches.
         let mut rng = Rng::new(4);
-        let pool = Pool::new(2);
+        let pool = Pool::new(2).unwrap();
         let (m, n, k, wide) = (6, 16, 40, 50);
         let a_wide = rng.vec(m * wide);
         let b_rows = rng.vec(k * wide); // B[k][n] inside rows `wide` apart

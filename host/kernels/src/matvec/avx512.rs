@@ -86,9 +86,8 @@ unsafe fn rows_of<const BITS: usize>(
                         _mm512_loadu_si512(q.add(p * PAIR) as *const __m512i)
                     };
                     let dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), weights, activations);
-                    let dw = _mm512_broadcast_f32x2(_mm_castpd_ps(_mm_load_sd(
-                        scales.add((row + i) * blocks + 2 * p) as *const f64,
-                    )));
+                    let dw =
+                        _mm512_broadcast_f32x2(two_floats(scales.add((row + i) * blocks + 2 * p)));
                     *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(dw, dx), *acc);
                 }
             }
@@ -102,6 +101,18 @@ unsafe fn rows_of<const BITS: usize>(
         }
         r += group;
     }
+}
+
+/// Two consecutive f32 (a pair's scales) in the low lanes, read unaligned.
+///
+/// # Safety
+/// `p` must point to two readable f32.
+#[inline]
+unsafe fn two_floats(p: *const f32) -> __m128 {
+    // SAFETY: the caller's promise; `read_unaligned` needs no alignment.
+    let bits = unsafe { std::ptr::read_unaligned(p as *const f64) };
+    // SAFETY: SSE2, part of every x86-64 CPU.
+    unsafe { _mm_castpd_ps(_mm_set_sd(bits)) }
 }
 
 /// `Σ a[i]·b[i]` over `n` values.

@@ -6,6 +6,10 @@
 //! an integer dot product (`vpdpbusd` on AVX-512 VNNI) and two multiplies.
 
 #[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub(crate) use avx2::first_lanes;
+#[cfg(target_arch = "x86_64")]
 mod avx512;
 
 use std::ops::Range;
@@ -27,7 +31,8 @@ pub fn matvec(
     accumulate: bool,
 ) {
     assert_eq!(y.len(), w.rows(), "output length");
-    assert_eq!(x.pairs(), w.pairs(), "input length");
+    assert_eq!(x.len(), w.cols(), "input length");
+    let isa = isa.usable();
     pool.for_chunks_mut(y, 1, 32, |first, out| {
         rows(isa, w, x, first..first + out.len(), out, accumulate)
     });
@@ -44,8 +49,11 @@ fn rows(
 ) {
     match isa {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Isa::Avx512` is only chosen when the CPU supports it.
+        // SAFETY: `matvec` made sure the CPU runs `isa`.
         Isa::Avx512 => unsafe { avx512::rows(w, x, range, out, accumulate) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        Isa::Avx2 => unsafe { avx2::rows(w, x, range, out, accumulate) },
         _ => scalar_rows(w, x, range, out, accumulate),
     }
 }
@@ -121,7 +129,7 @@ mod tests {
     #[test]
     fn every_isa_matches_the_f32_product_for_4_and_8_bit_weights() {
         let mut rng = Rng::new(5);
-        let pool = Pool::new(2);
+        let pool = Pool::new(2).unwrap();
         for (rows, cols) in [(7, 64), (130, 576), (33, 1536), (5, 96)] {
             let x = rng.vec(cols);
             let mut qx = QuantizedVector::default();

@@ -85,7 +85,8 @@ pub unsafe fn exp_shifted(row: &mut [f32], scale: f32) -> (f32, f32) {
         // SAFETY: masked to the slice.
         unsafe {
             let v = _mm512_mask_loadu_ps(_mm512_set1_ps(f32::NEG_INFINITY), mask, p.add(i));
-            max = _mm512_max_ps(max, v);
+            // NaN in `v` keeps `max`, as `f32::max` does in the reference.
+            max = _mm512_max_ps(v, max);
         }
         i += 16;
     }

@@ -5,6 +5,8 @@
 //! evaluates the same polynomial 16 lanes at a time, bit for bit.
 
 #[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
 mod avx512;
 
 use crate::isa::Isa;
@@ -50,10 +52,13 @@ pub fn exp_reference(x: f32) -> f32 {
 /// `out[i] = silu(gate[i]) · up[i]`, `silu(g) = g / (1 + e^(−g))`.
 pub fn silu_mul(isa: Isa, gate: &[f32], up: &[f32], out: &mut [f32]) {
     assert!(gate.len() == up.len() && up.len() == out.len());
-    match isa {
-        // SAFETY: `Isa::Avx512` is only chosen when the CPU supports it.
+    match isa.usable() {
+        // SAFETY: `usable` made sure the CPU runs AVX-512.
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => unsafe { avx512::silu_mul(gate, up, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { avx2::silu_mul(gate, up, out) },
         _ => {
             for ((o, &g), &u) in out.iter_mut().zip(gate).zip(up) {
                 *o = g / (1.0 + exp_reference(-g)) * u;
@@ -64,10 +69,13 @@ pub fn silu_mul(isa: Isa, gate: &[f32], up: &[f32], out: &mut [f32]) {
 
 /// `e^x` of every value, in place.
 pub fn exp(isa: Isa, values: &mut [f32]) {
-    match isa {
-        // SAFETY: `Isa::Avx512` is only chosen when the CPU supports it.
+    match isa.usable() {
+        // SAFETY: `usable` made sure the CPU runs AVX-512.
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => unsafe { avx512::exp_in_place(values) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { avx2::exp_in_place(values) },
         _ => values.iter_mut().for_each(|v| *v = exp_reference(*v)),
     }
 }
@@ -85,10 +93,13 @@ pub fn softmax(isa: Isa, row: &mut [f32], visible: usize, scale: f32) {
 /// unnormalised half of a softmax, for merging softmaxes taken in parts.
 pub fn exp_shifted(isa: Isa, row: &mut [f32], scale: f32) -> (f32, f32) {
     assert!(!row.is_empty());
-    match isa {
-        // SAFETY: `Isa::Avx512` is only chosen when the CPU supports it.
+    match isa.usable() {
+        // SAFETY: `usable` made sure the CPU runs AVX-512.
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => unsafe { avx512::exp_shifted(row, scale) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { avx2::exp_shifted(row, scale) },
         _ => {
             let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
             let mut sums = [0f32; LANES];
@@ -103,10 +114,13 @@ pub fn exp_shifted(isa: Isa, row: &mut [f32], scale: f32) -> (f32, f32) {
 
 /// `row[i] *= factor`.
 fn scale_in_place(isa: Isa, row: &mut [f32], factor: f32) {
-    match isa {
+    match isa.usable() {
         // SAFETY: as above.
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => unsafe { avx512::scale_in_place(row, factor) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { avx2::scale_in_place(row, factor) },
         _ => row.iter_mut().for_each(|v| *v *= factor),
     }
 }

@@ -10,7 +10,9 @@
 //! run on candle's own models (see [`super::model::Transformer`]).
 
 mod config;
+mod error;
 mod model;
 mod weights;
 
+pub use error::NativeError;
 pub use model::{Compute, NativeModel};

@@ -15,9 +15,10 @@ use deskhand_kernels::gemm::gemm;
 use deskhand_kernels::matvec::matvec;
 use deskhand_kernels::norm::{rms_norm, rms_norm_in_place};
 use deskhand_kernels::vmath::silu_mul;
-use deskhand_kernels::{Isa, LayerCache, Pool, QuantizedVector, Rope};
+use deskhand_kernels::{Isa, LayerCache, PanelMatrix, Pool, QuantizedVector, Rope};
 
 use super::config::NativeConfig;
+use super::error::NativeError;
 use super::weights::{self, Linear, Weights};
 use crate::llm::error::LlmError;
 use crate::llm::gguf::GgufFile;
@@ -33,12 +34,18 @@ pub struct Compute {
 }
 
 impl Compute {
-    /// `isa` on `threads` workers.
-    pub fn new(isa: Isa, threads: usize) -> Self {
-        Compute {
-            isa,
-            pool: Pool::new(threads),
+    /// `isa` (or the scalar reference, if this CPU cannot run it) on
+    /// `threads` workers.
+    pub fn new(isa: Isa, threads: usize) -> Result<Self, LlmError> {
+        if !isa.is_supported() {
+            tracing::warn!(%isa, "this CPU cannot run these kernels; using the scalar reference");
         }
+        let pool = Pool::new(threads)
+            .map_err(|e| LlmError::Inference(format!("starting the kernel threads: {e}")))?;
+        Ok(Compute {
+            isa: isa.usable(),
+            pool,
+        })
     }
 }
 
@@ -51,8 +58,18 @@ struct Scratch {
     attended: Vec<f32>,
     gate_up: Vec<f32>,
     activated: Vec<f32>,
+    work: ProjectionWork,
+}
+
+/// Reused buffers of one projection.
+#[derive(Default)]
+struct ProjectionWork {
+    /// The packed rows of a GEMM's `A`.
     packed: Vec<f32>,
+    /// One row quantised to i8 for a matrix-vector product.
     quantized: QuantizedVector,
+    /// Panels re-packed per projection when the model keeps none.
+    panels: PanelMatrix,
 }
 
 /// A loaded native model with its key/value cache.
@@ -81,8 +98,8 @@ impl Clone for NativeModel {
 
 impl NativeModel {
     /// Reads the configuration of `file`; `Err` says why the native engine
-    /// does not cover it.
-    pub fn config_of(file: &GgufFile) -> Result<NativeConfig, String> {
+    /// does not cover it, or what is wrong with the file.
+    pub fn config_of(file: &GgufFile) -> Result<NativeConfig, NativeError> {
         NativeConfig::from_gguf(file)
     }
 
@@ -95,9 +112,9 @@ impl NativeModel {
         let weights = compute
             .pool
             .install(|| weights::load(file, &config, &compute.pool))
-            .map_err(|reason| LlmError::Load {
+            .map_err(|e| LlmError::Load {
                 path: file.path.clone(),
-                reason,
+                reason: e.to_string(),
             })?;
         let rope = Rope::new(
             config.head_dim,
@@ -127,6 +144,11 @@ impl NativeModel {
     /// The kernels in use.
     pub fn compute(&self) -> &Compute {
         &self.compute
+    }
+
+    /// Positions the model can hold (the context length, capped).
+    pub fn max_positions(&self) -> usize {
+        self.rope.positions()
     }
 
     /// Positions in the cache.
@@ -171,7 +193,21 @@ impl NativeModel {
         let compute = self.compute.clone();
         let span = tracing::trace_span!("forward", tokens = tokens.len(), position);
         let _entered = span.enter();
-        Ok(compute.pool.install(|| self.run(tokens, position)))
+        // Every shape was checked at load, so a panic here is a bug; it must
+        // not take the engine's worker thread down with it. The cache is
+        // rewound by the next pass, whatever this one left in it.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            compute.pool.install(|| self.run(tokens, position))
+        }))
+        .map_err(|panic| {
+            let reason = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("a panic");
+            tracing::error!(reason, "the native forward pass failed");
+            LlmError::Inference(format!("the forward pass failed: {reason}"))
+        })
     }
 
     fn run(&mut self, tokens: &[u32], position: usize) -> Vec<f32> {
@@ -212,8 +248,7 @@ impl NativeModel {
                 m,
                 &mut s.qkv,
                 false,
-                &mut s.packed,
-                &mut s.quantized,
+                &mut s.work,
             );
             for (i, row) in s.qkv.chunks_mut(qkv_width).enumerate() {
                 let (queries, rest) = row.split_at_mut(qw);
@@ -252,8 +287,7 @@ impl NativeModel {
                 m,
                 &mut s.hidden,
                 true,
-                &mut s.packed,
-                &mut s.quantized,
+                &mut s.work,
             );
 
             // Feed-forward.
@@ -272,8 +306,7 @@ impl NativeModel {
                 m,
                 &mut s.gate_up,
                 false,
-                &mut s.packed,
-                &mut s.quantized,
+                &mut s.work,
             );
             s.activated.resize(m * ffn, 0.0);
             for (out, row) in s.activated.chunks_mut(ffn).zip(s.gate_up.chunks(2 * ffn)) {
@@ -288,8 +321,7 @@ impl NativeModel {
                 m,
                 &mut s.hidden,
                 true,
-                &mut s.packed,
-                &mut s.quantized,
+                &mut s.work,
             );
         }
 
@@ -301,10 +333,10 @@ impl NativeModel {
             config.rms_eps,
             &mut s.normed[..hidden],
         );
-        s.quantized.quantize(&s.normed[..hidden]);
+        s.work.quantized.quantize(&s.normed[..hidden]);
         let output = weights.output();
         let mut logits = vec![0.0; output.rows()];
-        matvec(isa, pool, output, &s.quantized, &mut logits, false);
+        matvec(isa, pool, output, &s.work.quantized, &mut logits, false);
         logits
     }
 }
@@ -327,30 +359,26 @@ fn project(
     m: usize,
     out: &mut Vec<f32>,
     accumulate: bool,
-    packed: &mut Vec<f32>,
-    quantized: &mut QuantizedVector,
+    work: &mut ProjectionWork,
 ) {
     let (n, k) = (linear.rows(), linear.quant.cols());
     if !accumulate {
         out.resize(m * n, 0.0);
     }
     if m >= GEMM_ROWS {
-        gemm(
-            isa,
-            pool,
-            x,
-            m,
-            k,
-            linear.panels.as_panels(),
-            out,
-            n,
-            accumulate,
-            packed,
-        );
+        let panels = match &linear.panels {
+            Some(panels) => panels,
+            None => {
+                work.panels.fill_from(&linear.quant, pool);
+                &work.panels
+            }
+        };
+        let (a, b) = (x, panels.as_panels());
+        gemm(isa, pool, a, m, k, b, out, n, accumulate, &mut work.packed);
     } else {
         for (row, y) in x.chunks(k).zip(out.chunks_mut(n)) {
-            quantized.quantize(row);
-            matvec(isa, pool, &linear.quant, quantized, y, accumulate);
+            work.quantized.quantize(row);
+            matvec(isa, pool, &linear.quant, &work.quantized, y, accumulate);
         }
     }
     if let Some(bias) = &linear.bias {

@@ -1,34 +1,36 @@
-//! A native model's tensors, read through candle's GGUF reader and
-//! converted once into the kernels' layouts.
+//! A native model's tensors, read through candle's GGUF reader, checked
+//! against the metadata and converted once into the kernels' layouts.
 
 use candle_core::Device;
 use candle_core::quantized::{GgmlDType, QTensor};
 use deskhand_kernels::{GgmlBlocks, PanelMatrix, Pool, QuantMatrix};
 
 use super::config::NativeConfig;
+use super::error::NativeError;
 use crate::llm::gguf::GgufFile;
 
+/// f32 prefill panels are kept for models whose panels fit in this many
+/// bytes (SmolLM2-135M needs 424 MiB, a Qwen3-0.6B 1.7 GiB); larger models
+/// re-pack each projection when a prompt needs it, instead of holding four
+/// bytes per weight. `DESKHAND_PANEL_BUDGET_MIB` changes it.
+pub const DEFAULT_PANEL_BUDGET: usize = 2 << 30;
+
 /// A projection: quantised blocks for one row at a time (decoding), f32
-/// panels for many (prefill), and an optional bias.
+/// panels for many (prefill) when the budget allows, and an optional bias.
 pub struct Linear {
     pub quant: QuantMatrix,
-    pub panels: PanelMatrix,
+    pub panels: Option<PanelMatrix>,
     pub bias: Option<Vec<f32>>,
 }
 
 impl Linear {
-    fn new(quant: QuantMatrix, bias: Option<Vec<f32>>, pool: &Pool) -> Self {
-        let panels = PanelMatrix::from_quant(&quant, pool);
-        Linear {
-            quant,
-            panels,
-            bias,
-        }
-    }
-
     /// Outputs.
     pub fn rows(&self) -> usize {
         self.quant.rows()
+    }
+
+    fn size_bytes(&self) -> usize {
+        self.quant.size_bytes() + self.panels.as_ref().map_or(0, PanelMatrix::size_bytes)
     }
 }
 
@@ -59,17 +61,16 @@ pub struct Weights {
 impl Weights {
     /// Bytes held by the weights in both layouts.
     pub fn size_bytes(&self) -> usize {
-        let linear = |l: &Linear| l.quant.size_bytes() + l.panels.size_bytes();
         self.embeddings.size_bytes()
             + self.output.as_ref().map_or(0, QuantMatrix::size_bytes)
             + self
                 .layers
                 .iter()
                 .map(|l| {
-                    linear(&l.qkv)
-                        + linear(&l.attention_output)
-                        + linear(&l.gate_up)
-                        + linear(&l.down)
+                    l.qkv.size_bytes()
+                        + l.attention_output.size_bytes()
+                        + l.gate_up.size_bytes()
+                        + l.down.size_bytes()
                 })
                 .sum::<usize>()
     }
@@ -80,7 +81,7 @@ impl Weights {
     }
 }
 
-/// Reads tensors of one file.
+/// Reads and checks tensors of one file.
 struct Reader<'a> {
     file: &'a mut GgufFile,
 }
@@ -90,27 +91,39 @@ impl Reader<'_> {
         self.file.content.tensor_infos.contains_key(name)
     }
 
-    fn tensor(&mut self, name: &str) -> Result<QTensor, String> {
+    fn tensor(&mut self, name: &str) -> Result<QTensor, NativeError> {
         let GgufFile {
             content, reader, ..
         } = &mut *self.file;
         content
             .tensor(reader, name, &Device::Cpu)
-            .map_err(|e| format!("reading {name}: {e}"))
+            .map_err(|e| NativeError::Invalid(format!("reading {name}: {e}")))
     }
 
-    fn vector(&mut self, name: &str) -> Result<Vec<f32>, String> {
-        let tensor = self.tensor(name)?;
+    fn values(name: &str, tensor: &QTensor) -> Result<Vec<f32>, NativeError> {
         tensor
             .dequantize(&Device::Cpu)
             .and_then(|t| t.flatten_all())
             .and_then(|t| t.to_vec1::<f32>())
-            .map_err(|e| format!("reading {name}: {e}"))
+            .map_err(|e| NativeError::Invalid(format!("reading {name}: {e}")))
     }
 
-    fn optional_vector(&mut self, name: &str) -> Result<Option<Vec<f32>>, String> {
+    /// A vector of exactly `len` values.
+    fn vector(&mut self, name: &str, len: usize) -> Result<Vec<f32>, NativeError> {
+        let tensor = self.tensor(name)?;
+        let values = Self::values(name, &tensor)?;
+        if values.len() != len {
+            return Err(NativeError::Invalid(format!(
+                "{name} has {} values, the metadata implies {len}",
+                values.len()
+            )));
+        }
+        Ok(values)
+    }
+
+    fn optional_vector(&mut self, name: &str, len: usize) -> Result<Option<Vec<f32>>, NativeError> {
         if self.has(name) {
-            self.vector(name).map(Some)
+            self.vector(name, len).map(Some)
         } else {
             Ok(None)
         }
@@ -118,12 +131,14 @@ impl Reader<'_> {
 
     /// A `rows × cols` matrix: Q4_0, Q4_1 and Q8_0 blocks convert without
     /// loss, anything else is re-quantised to 8 bits from f32.
-    fn matrix(&mut self, name: &str) -> Result<QuantMatrix, String> {
+    fn matrix(&mut self, name: &str, rows: usize, cols: usize) -> Result<QuantMatrix, NativeError> {
         let tensor = self.tensor(name)?;
         let dims = tensor.shape().dims().to_vec();
-        let [rows, cols] = dims[..] else {
-            return Err(format!("{name} has shape {dims:?}, not a matrix"));
-        };
+        if dims != [rows, cols] {
+            return Err(NativeError::Invalid(format!(
+                "{name} has shape {dims:?}, the metadata implies [{rows}, {cols}]"
+            )));
+        }
         let blocks = match tensor.dtype() {
             GgmlDType::Q4_0 => Some(GgmlBlocks::Q4_0),
             GgmlDType::Q4_1 => Some(GgmlBlocks::Q4_1),
@@ -132,83 +147,97 @@ impl Reader<'_> {
         };
         let converted = match blocks {
             Some(kind) => {
-                let data = tensor.data().map_err(|e| format!("reading {name}: {e}"))?;
+                let data = tensor
+                    .data()
+                    .map_err(|e| NativeError::Invalid(format!("reading {name}: {e}")))?;
                 QuantMatrix::from_ggml(kind, rows, cols, &data)
             }
-            None => {
-                let values = tensor
-                    .dequantize(&Device::Cpu)
-                    .and_then(|t| t.flatten_all())
-                    .and_then(|t| t.to_vec1::<f32>())
-                    .map_err(|e| format!("reading {name}: {e}"))?;
-                QuantMatrix::from_f32(rows, cols, &values)
-            }
+            None => QuantMatrix::from_f32(rows, cols, &Self::values(name, &tensor)?),
         };
-        converted.map_err(|e| format!("{name}: {e}"))
+        converted.map_err(|e| NativeError::Invalid(format!("{name}: {e}")))
     }
 }
 
-/// Loads every tensor `config` calls for.
-pub fn load(file: &mut GgufFile, config: &NativeConfig, pool: &Pool) -> Result<Weights, String> {
+/// How many bytes of prefill panels to keep: `DESKHAND_PANEL_BUDGET_MIB`,
+/// or [`DEFAULT_PANEL_BUDGET`].
+fn panel_budget() -> usize {
+    std::env::var("DESKHAND_PANEL_BUDGET_MIB")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .map_or(DEFAULT_PANEL_BUDGET, |mib| mib << 20)
+}
+
+/// Loads every tensor `config` calls for, checking each shape.
+pub fn load(
+    file: &mut GgufFile,
+    config: &NativeConfig,
+    pool: &Pool,
+) -> Result<Weights, NativeError> {
     let mut reader = Reader { file };
-    let embeddings = reader.matrix("token_embd.weight")?;
-    if embeddings.cols() != config.hidden {
-        return Err(format!(
-            "token_embd.weight has {} columns, the metadata says {}",
-            embeddings.cols(),
-            config.hidden
-        ));
-    }
+    let vocab = reader
+        .file
+        .content
+        .tensor_infos
+        .get("token_embd.weight")
+        .and_then(|info| info.shape.dims().first().copied())
+        .ok_or_else(|| NativeError::Invalid("no token_embd.weight".into()))?;
+    let (hidden, ffn) = (config.hidden, config.feed_forward);
+    let (query, kv) = (config.query_width(), config.kv_width());
+    let embeddings = reader.matrix("token_embd.weight", vocab, hidden)?;
     let output = if reader.has("output.weight") {
-        Some(reader.matrix("output.weight")?)
+        Some(reader.matrix("output.weight", vocab, hidden)?)
     } else {
         None
     };
-    let output_norm = reader.vector("output_norm.weight")?;
+    let output_norm = reader.vector("output_norm.weight", hidden)?;
+    let stack = |name: String, parts: &[&QuantMatrix]| {
+        QuantMatrix::stack(parts).map_err(|e| NativeError::Invalid(format!("{name}: {e}")))
+    };
+    let panel_bytes = panel_bytes(config);
+    let keep_panels = panel_bytes <= panel_budget();
+    if !keep_panels {
+        tracing::info!(
+            mib = panel_bytes >> 20,
+            "prefill panels over budget: re-packed per prompt instead (DESKHAND_PANEL_BUDGET_MIB)"
+        );
+    }
+    let linear = |quant: QuantMatrix, bias: Option<Vec<f32>>| Linear {
+        panels: keep_panels.then(|| PanelMatrix::from_quant(&quant, pool)),
+        quant,
+        bias,
+    };
     let mut layers = Vec::with_capacity(config.layers);
     for layer in 0..config.layers {
         let name = |part: &str| format!("blk.{layer}.{part}");
-        let q = reader.matrix(&name("attn_q.weight"))?;
-        let k = reader.matrix(&name("attn_k.weight"))?;
-        let v = reader.matrix(&name("attn_v.weight"))?;
-        let expected = [config.query_width(), config.kv_width(), config.kv_width()];
-        if [q.rows(), k.rows(), v.rows()] != expected {
-            return Err(format!(
-                "blk.{layer}: q/k/v have {}/{}/{} outputs, the metadata implies {expected:?}",
-                q.rows(),
-                k.rows(),
-                v.rows()
-            ));
-        }
+        let q = reader.matrix(&name("attn_q.weight"), query, hidden)?;
+        let k = reader.matrix(&name("attn_k.weight"), kv, hidden)?;
+        let v = reader.matrix(&name("attn_v.weight"), kv, hidden)?;
         let biases = [
-            reader.optional_vector(&name("attn_q.bias"))?,
-            reader.optional_vector(&name("attn_k.bias"))?,
-            reader.optional_vector(&name("attn_v.bias"))?,
+            reader.optional_vector(&name("attn_q.bias"), query)?,
+            reader.optional_vector(&name("attn_k.bias"), kv)?,
+            reader.optional_vector(&name("attn_v.bias"), kv)?,
         ];
-        let qkv_bias = if biases.iter().any(Option::is_some) {
-            let mut stacked = Vec::with_capacity(expected.iter().sum());
-            for (bias, width) in biases.into_iter().zip(expected) {
-                stacked.extend(bias.unwrap_or_else(|| vec![0.0; width]));
-            }
-            Some(stacked)
-        } else {
-            None
-        };
-        let gate = reader.matrix(&name("ffn_gate.weight"))?;
-        let up = reader.matrix(&name("ffn_up.weight"))?;
+        let qkv_bias = biases.iter().any(Option::is_some).then(|| {
+            biases
+                .into_iter()
+                .zip([query, kv, kv])
+                .flat_map(|(bias, width)| bias.unwrap_or_else(|| vec![0.0; width]))
+                .collect::<Vec<f32>>()
+        });
+        let gate = reader.matrix(&name("ffn_gate.weight"), ffn, hidden)?;
+        let up = reader.matrix(&name("ffn_up.weight"), ffn, hidden)?;
         layers.push(Layer {
-            attention_norm: reader.vector(&name("attn_norm.weight"))?,
-            qkv: Linear::new(QuantMatrix::stack(&[&q, &k, &v]), qkv_bias, pool),
-            query_norm: reader.optional_vector(&name("attn_q_norm.weight"))?,
-            key_norm: reader.optional_vector(&name("attn_k_norm.weight"))?,
-            attention_output: Linear::new(
-                reader.matrix(&name("attn_output.weight"))?,
-                reader.optional_vector(&name("attn_output.bias"))?,
-                pool,
+            attention_norm: reader.vector(&name("attn_norm.weight"), hidden)?,
+            qkv: linear(stack(name("attn_qkv"), &[&q, &k, &v])?, qkv_bias),
+            query_norm: reader.optional_vector(&name("attn_q_norm.weight"), config.head_dim)?,
+            key_norm: reader.optional_vector(&name("attn_k_norm.weight"), config.head_dim)?,
+            attention_output: linear(
+                reader.matrix(&name("attn_output.weight"), hidden, query)?,
+                reader.optional_vector(&name("attn_output.bias"), hidden)?,
             ),
-            ffn_norm: reader.vector(&name("ffn_norm.weight"))?,
-            gate_up: Linear::new(QuantMatrix::stack(&[&gate, &up]), None, pool),
-            down: Linear::new(reader.matrix(&name("ffn_down.weight"))?, None, pool),
+            ffn_norm: reader.vector(&name("ffn_norm.weight"), hidden)?,
+            gate_up: linear(stack(name("ffn_gate_up"), &[&gate, &up])?, None),
+            down: linear(reader.matrix(&name("ffn_down.weight"), hidden, ffn)?, None),
         });
     }
     Ok(Weights {
@@ -217,4 +246,15 @@ pub fn load(file: &mut GgufFile, config: &NativeConfig, pool: &Pool) -> Result<W
         output_norm,
         output,
     })
+}
+
+/// Bytes the f32 prefill panels of every layer take.
+fn panel_bytes(config: &NativeConfig) -> usize {
+    let panels = |rows: usize, cols: usize| rows.div_ceil(32) * 32 * cols * 4;
+    let (hidden, ffn) = (config.hidden, config.feed_forward);
+    let per_layer = panels(config.query_width() + 2 * config.kv_width(), hidden)
+        + panels(hidden, config.query_width())
+        + panels(2 * ffn, hidden)
+        + panels(hidden, ffn);
+    config.layers * per_layer
 }
