@@ -2,7 +2,8 @@
 //!
 //! * [`quant`]: weights in 4/8-bit affine blocks, in the order the integer
 //!   kernels read them; [`activation`]: activations quantised to i8;
-//! * [`matvec`]: quantised matrix × vector with AVX-512 VNNI (decoding);
+//! * [`matvec`]: quantised matrix × vector with AVX-512 VNNI or AVX2
+//!   (decoding);
 //! * [`gemm`]: a blocked f32 GEMM over pre-packed panels (prefill);
 //! * [`attention`]: causal grouped-query attention on a [`kv_cache`];
 //! * [`vmath`]: `exp`, SiLU and softmax; [`norm`]: RMSNorm and RoPE;

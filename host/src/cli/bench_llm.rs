@@ -51,7 +51,7 @@ pub struct LlmBenchArgs {
     /// The engine to measure.
     #[arg(long, value_enum, default_value = "native")]
     engine: BenchEngine,
-    /// The native kernels: auto, avx512 or scalar.
+    /// The native kernels: auto, avx512, avx2 or scalar.
     #[arg(long, default_value = "auto")]
     kernels: String,
     /// Runs of each measurement; the median is printed.
