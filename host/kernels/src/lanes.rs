@@ -35,13 +35,7 @@ pub fn reduce_avx512(v: std::arch::x86_64::__m512) -> f32 {
     use std::arch::x86_64::*;
     let low = _mm512_castps512_ps256(v);
     let high = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v)));
-    let eight = _mm256_add_ps(low, high);
-    let four = _mm_add_ps(
-        _mm256_castps256_ps128(eight),
-        _mm256_extractf128_ps::<1>(eight),
-    );
-    let two = _mm_add_ps(four, _mm_movehl_ps(four, four));
-    _mm_cvtss_f32(_mm_add_ss(two, _mm_shuffle_ps::<1>(two, two)))
+    reduce_avx2(low, high)
 }
 
 /// [`reduce`] of sixteen lanes held as two AVX registers (`low`: lanes
@@ -61,6 +55,34 @@ pub fn reduce_avx2(low: std::arch::x86_64::__m256, high: std::arch::x86_64::__m2
     );
     let two = _mm_add_ps(four, _mm_movehl_ps(four, four));
     _mm_cvtss_f32(_mm_add_ss(two, _mm_shuffle_ps::<1>(two, two)))
+}
+
+/// The mask of the first `n` of an AVX-512 register's sixteen lanes (all
+/// of them from 16 on): a tail's loads and stores.
+#[inline]
+pub fn first_lanes_avx512(n: usize) -> u16 {
+    if n >= LANES {
+        u16::MAX
+    } else {
+        (1u16 << n) - 1
+    }
+}
+
+/// The mask of the first `n` of an AVX register's eight lanes (all of
+/// them from 8 on), for `vmaskmovps`.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+pub fn first_lanes_avx2(n: usize) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    let n = n.min(8) as i32;
+    _mm256_cmpgt_epi32(
+        _mm256_set1_epi32(n),
+        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+    )
 }
 
 #[cfg(test)]

@@ -210,7 +210,7 @@ fn measure_model(
     prompt.truncate(PROMPT_TOKENS);
     drop(tokenizer);
 
-    let mut ours = measure_forward(path, backend, &prompt, repeat)?;
+    let (prefill_tok_s, decode_tok_s, peak_mib) = measure_forward(path, backend, &prompt, repeat)?;
     let config = EngineConfig {
         backend,
         ..EngineConfig::new(path)
@@ -224,8 +224,14 @@ fn measure_model(
         info.engine,
         threads
     );
-    let new_tokens;
-    (ours.ttft_cold_ms, ours.ttft_cached_ms, new_tokens) = measure_first_token(&engine, repeat)?;
+    let (ttft_cold_ms, ttft_cached_ms, new_tokens) = measure_first_token(&engine, repeat)?;
+    let ours = Figures {
+        prefill_tok_s,
+        decode_tok_s,
+        ttft_cold_ms,
+        ttft_cached_ms,
+        peak_mib,
+    };
     let theirs = if no_peer {
         Err(anyhow::anyhow!("--no-peer"))
     } else {
@@ -297,14 +303,14 @@ fn measure_model(
     Ok(())
 }
 
-/// Prefill and decode on the model alone (no engine, no queue), and the
-/// process's peak memory meanwhile.
+/// Prefill and decode tokens per second on the model alone (no engine, no
+/// queue), and the process's peak memory meanwhile.
 fn measure_forward(
     path: &Path,
     backend: Backend,
     prompt: &[u32],
     repeat: usize,
-) -> anyhow::Result<Figures> {
+) -> anyhow::Result<(f64, f64, Option<f64>)> {
     reset_peak_rss();
     let mut model = Transformer::load_with(GgufFile::open(path)?, backend)?;
     // Warm-up, so both engines start with their code and weights paged in.
@@ -325,13 +331,7 @@ fn measure_forward(
     }
     let peak_mib = peak_rss_mib();
     drop(model);
-    Ok(Figures {
-        prefill_tok_s: median(prefill),
-        decode_tok_s: median(decode),
-        ttft_cold_ms: f64::NAN,
-        ttft_cached_ms: f64::NAN,
-        peak_mib,
-    })
+    Ok((median(prefill), median(decode), peak_mib))
 }
 
 /// Routine turns through the engine: the system prompt is the fixed prefix,

@@ -5,7 +5,7 @@
 
 use std::arch::x86_64::*;
 
-use crate::matvec::first_lanes;
+use crate::lanes::first_lanes_avx2 as first_lanes;
 
 /// How many rows of `B` ahead to prefetch (see the AVX-512 kernel).
 const PREFETCH_ROWS: usize = 16;

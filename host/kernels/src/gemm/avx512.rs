@@ -4,6 +4,8 @@
 
 use std::arch::x86_64::*;
 
+use crate::lanes::first_lanes_avx512;
+
 /// How many rows of `B` ahead to prefetch: the key and value caches come
 /// from memory, not from cache, when decoding.
 const PREFETCH_ROWS: usize = 16;
@@ -25,15 +27,8 @@ pub unsafe fn micro<const MR: usize>(
     cols: usize,
     accumulate: bool,
 ) {
-    let mask_of = |width: usize| -> __mmask16 {
-        match width {
-            0 => 0,
-            16.. => 0xFFFF,
-            w => (1u16 << w) - 1,
-        }
-    };
-    let m0 = mask_of(cols.min(16));
-    let m1 = mask_of(cols.saturating_sub(16));
+    let m0 = first_lanes_avx512(cols);
+    let m1 = first_lanes_avx512(cols.saturating_sub(16));
     if MR == 1 {
         // SAFETY: forwarded from the caller.
         return unsafe { one_row(k, a, b, ldb, c, m0, m1, accumulate) };

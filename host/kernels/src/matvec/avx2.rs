@@ -9,7 +9,7 @@ use std::arch::x86_64::*;
 use std::ops::Range;
 
 use crate::activation::QuantizedVector;
-use crate::lanes::reduce_avx2;
+use crate::lanes::{first_lanes_avx2 as first_lanes, reduce_avx2};
 use crate::quant::{Bits, PAIR, QuantMatrix};
 
 /// Rows computed together.
@@ -143,17 +143,6 @@ unsafe fn two_floats(p: *const f32) -> __m256 {
     // SAFETY: the caller's promise; `read_unaligned` needs no alignment.
     let bits = unsafe { std::ptr::read_unaligned(p as *const f64) };
     _mm256_castpd_ps(_mm256_set1_pd(bits))
-}
-
-/// A mask of the first `n` of eight lanes.
-#[target_feature(enable = "avx2")]
-#[inline]
-pub(crate) fn first_lanes(n: usize) -> __m256i {
-    let n = n.min(8) as i32;
-    _mm256_cmpgt_epi32(
-        _mm256_set1_epi32(n),
-        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-    )
 }
 
 /// `Σ a[i]·b[i]` over `n` values, in the 16 lanes of the reference.

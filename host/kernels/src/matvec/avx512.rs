@@ -8,7 +8,7 @@ use std::arch::x86_64::*;
 use std::ops::Range;
 
 use crate::activation::QuantizedVector;
-use crate::lanes::reduce_avx512;
+use crate::lanes::{first_lanes_avx512, reduce_avx512};
 use crate::quant::{Bits, PAIR, QuantMatrix};
 
 /// Rows computed together.
@@ -126,11 +126,7 @@ unsafe fn dot_f32(a: *const f32, b: *const f32, n: usize) -> f32 {
     let mut i = 0;
     while i < n {
         let left = n - i;
-        let mask: __mmask16 = if left >= 16 {
-            0xFFFF
-        } else {
-            (1u16 << left) - 1
-        };
+        let mask = first_lanes_avx512(left);
         // SAFETY: the mask keeps the loads inside both arrays.
         unsafe {
             let va = _mm512_maskz_loadu_ps(mask, a.add(i));

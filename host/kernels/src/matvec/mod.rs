@@ -8,8 +8,6 @@
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
-pub(crate) use avx2::first_lanes;
-#[cfg(target_arch = "x86_64")]
 mod avx512;
 
 use std::ops::Range;

@@ -6,8 +6,8 @@
 use std::arch::x86_64::*;
 
 use super::{EXP_POLYNOMIAL, EXP_RANGE, LN2_HIGH, LN2_LOW};
+use crate::lanes::first_lanes_avx2 as first_lanes;
 use crate::lanes::reduce_avx2;
-use crate::matvec::first_lanes;
 
 /// `e^x` for 8 lanes, as [`super::exp_reference`] computes it.
 #[target_feature(enable = "avx2,fma")]

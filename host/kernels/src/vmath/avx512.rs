@@ -3,7 +3,7 @@
 use std::arch::x86_64::*;
 
 use super::{EXP_POLYNOMIAL, EXP_RANGE, LN2_HIGH, LN2_LOW};
-use crate::lanes::reduce_avx512;
+use crate::lanes::{first_lanes_avx512 as tail_mask, reduce_avx512};
 
 /// `e^x` for 16 lanes, as [`super::exp_reference`] computes it: the same
 /// fused steps, then `vscalefps` by `n`.
@@ -24,14 +24,6 @@ pub fn exp(x: __m512) -> __m512 {
         p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c));
     }
     _mm512_scalef_ps(p, n)
-}
-
-fn tail_mask(left: usize) -> __mmask16 {
-    if left >= 16 {
-        0xFFFF
-    } else {
-        (1u16 << left) - 1
-    }
 }
 
 /// # Safety
