@@ -5,8 +5,10 @@
 //!
 //! * [`agent`]: the agent loop that routes, fills arguments, acts through
 //!   the policies and answers;
-//! * [`store`]: the embedded SQLite store of customers, orders, refunds and
-//!   their event log, behind the [`store::OrderStore`] trait;
+//! * [`store`]: the embedded SQLite store of customers and the business's
+//!   records (collections of JSON documents owned by customers), behind the
+//!   [`store::RecordStore`] trait, plus conversations and the audit log;
+//! * [`bindings`]: the Rust side of the WIT contracts in `wit/`;
 //! * [`plugins`]: the wasmtime host that loads tool plugins from a directory,
 //!   validates every call against the tool's JSON Schemas, runs it in a
 //!   sandbox scoped to one customer, and hot-reloads changed files;
@@ -26,6 +28,7 @@
 #![recursion_limit = "256"]
 
 pub mod agent;
+pub mod bindings;
 pub mod clock;
 pub mod config;
 pub mod digest;

@@ -6,7 +6,7 @@ mod common;
 use common::agent::TestAgent;
 use deskhand::agent::{AgentError, InputError, Route};
 use deskhand::policy::Verdict;
-use deskhand::store::{ConversationStore, OrderStore};
+use deskhand::store::ConversationStore;
 
 fn verdict(outcome: &deskhand::agent::TurnOutcome) -> Option<Verdict> {
     outcome.main_tool()?.decision.as_ref().map(|d| d.verdict)
@@ -67,10 +67,10 @@ fn a_refund_within_limits_is_confirmed_then_recorded() {
     );
     let done = t.say(&c, "yes please");
     assert_eq!(t.refund_count(), 1);
-    let refund = &t.store.all_refunds().unwrap()[0];
+    let refund = &common::rows(t.store.as_ref(), "refunds")[0];
     assert_eq!(
-        (refund.order_id.as_str(), refund.amount_cents),
-        ("1007", 8900)
+        (&refund.data["order_id"], &refund.data["amount_cents"]),
+        (&serde_json::json!("1007"), &serde_json::json!(8900))
     );
     assert!(done.main_tool().unwrap().executed);
     assert!(done.reply.contains("5 business days"), "{}", done.reply);

@@ -9,13 +9,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{NOW, builtin_registry, eventually, sandbox_config, shop};
-use deskhand::plugins::{Effect, Sandbox};
+use common::{NOW, builtin_registry, eventually, order_status, refunds_of, sandbox_config, shop};
+use deskhand::clock::Clock;
+use deskhand::plugins::{CustomerScope, PluginRegistry, Sandbox, ToolError};
 use deskhand::policy::{
     BUILTIN_POLICIES_DIR, Decision, FAILED_POLICY_REASON, GatedCall, PolicyEngine, PolicyGate,
     PolicyPaths, PolicyRequest, TEST_POLICIES_DIR, ToolCall, Verdict,
 };
-use deskhand::store::{AuditLog, OrderStatus, OrderStore, SqliteStore, seed};
+use deskhand::store::{AuditLog, RecordStore, SqliteStore, seed};
 use serde_json::json;
 
 /// A private copy of `policies/` (configuration and tests) over the built components.
@@ -99,21 +100,45 @@ fn builtin_engine() -> Arc<PolicyEngine> {
     )
 }
 
+/// The shipped plugins, loaded once for the tests that only read facts.
+fn plugins() -> &'static PluginRegistry {
+    static PLUGINS: std::sync::OnceLock<PluginRegistry> = std::sync::OnceLock::new();
+    PLUGINS.get_or_init(builtin_registry)
+}
+
+/// The request for `tool` with `args` for `customer`, with the facts the
+/// tool itself looks up (as the gate builds it).
+fn request_for(
+    store: &Arc<dyn RecordStore>,
+    customer: &str,
+    tool: &str,
+    args: serde_json::Value,
+) -> Result<PolicyRequest, ToolError> {
+    let plugin = plugins().require(tool)?;
+    let scope = CustomerScope::new(customer, store.clone(), Clock::fixed(NOW));
+    Ok(PolicyRequest {
+        tool: tool.into(),
+        effect: plugin.manifest().effect,
+        facts: plugin.facts(&scope, &args)?,
+        args,
+        customer_id: customer.into(),
+        confirmed: false,
+        now: NOW,
+    })
+}
+
 /// The decision about cancelling `order_id` for `customer` in the demo shop.
 fn cancel_decision(
     engine: &PolicyEngine,
-    store: &dyn OrderStore,
+    store: &Arc<dyn RecordStore>,
     customer: &str,
     order_id: &str,
 ) -> Decision {
-    let request = PolicyRequest::lookup(
+    let request = request_for(
         store,
         customer,
         "cancel_order",
-        Effect::Reversible,
-        &json!({"order_id": order_id}),
-        false,
-        NOW,
+        json!({"order_id": order_id}),
     )
     .unwrap();
     engine.current().evaluate(&request)
@@ -138,12 +163,12 @@ fn the_shipped_test_cases_all_pass_and_cover_the_boundaries() {
 fn cancellation_window_in_the_demo_shop() {
     let (store, _) = shop();
     let engine = builtin_engine();
-    let verdict = |id| cancel_decision(&engine, store.as_ref(), "C001", id).verdict;
+    let verdict = |id| cancel_decision(&engine, &store, "C001", id).verdict;
     assert_eq!(verdict("1002"), Verdict::Allow); // 5 days
     assert_eq!(verdict("1003"), Verdict::Allow); // 9 days
     assert_eq!(verdict("1004"), Verdict::Deny); // exactly 10 days
     assert_eq!(verdict("1005"), Verdict::Deny); // 11 days
-    let denied = cancel_decision(&engine, store.as_ref(), "C001", "1001");
+    let denied = cancel_decision(&engine, &store, "C001", "1001");
     assert_eq!(denied.verdict, Verdict::Deny);
     assert_eq!(
         denied.reason.as_deref(),
@@ -187,20 +212,14 @@ fn the_gate_runs_allowed_calls_and_stops_denied_ones_with_an_audit_record() {
     };
 
     assert!(call("1002").succeeded());
-    assert_eq!(
-        store.order("C001", "1002").unwrap().unwrap().status,
-        OrderStatus::Cancelled
-    );
+    assert_eq!(order_status(store.as_ref(), "1002"), "cancelled");
 
     let denied = call("1001");
     let GatedCall::Stopped { decision } = &denied else {
         panic!("{denied:?}")
     };
     assert!(decision.reason.as_ref().unwrap().contains("10 days"));
-    assert_eq!(
-        store.order("C001", "1001").unwrap().unwrap().status,
-        OrderStatus::Processing
-    );
+    assert_eq!(order_status(store.as_ref(), "1001"), "processing");
 
     let audit = store.decisions(10).unwrap();
     assert_eq!(audit.len(), 2);
@@ -252,12 +271,12 @@ fn refunds_escalate_above_the_limit_and_ask_for_confirmation_below_it() {
     let small = refund("1007", false);
     assert_eq!(small.decision().unwrap().verdict, Verdict::Confirm);
     assert!(
-        store.refunds("C001", None).unwrap().is_empty(),
+        common::rows(store.as_ref(), "refunds").is_empty(),
         "nothing runs before the customer confirms"
     );
     let confirmed = refund("1007", true);
     assert!(confirmed.succeeded(), "{confirmed:?}");
-    assert_eq!(store.refunds("C001", Some("1007")).unwrap().len(), 1);
+    assert_eq!(refunds_of(store.as_ref(), "1007").len(), 1);
 
     let late = refund("1009", true);
     assert_eq!(
@@ -299,7 +318,7 @@ fn editing_max_days_to_14_allows_a_12_day_old_cancel_without_a_restart() {
     let _watcher = engine.watch().unwrap();
     // 1015 is Ben's (C002) order placed 12 days ago.
     assert_eq!(
-        cancel_decision(&engine, store.as_ref(), "C002", "1015").verdict,
+        cancel_decision(&engine, &store, "C002", "1015").verdict,
         Verdict::Deny
     );
     let before = engine.current().revision().to_string();
@@ -309,7 +328,7 @@ fn editing_max_days_to_14_allows_a_12_day_old_cancel_without_a_restart() {
     });
     eprintln!("new revision active {took:?} after the save");
     assert_eq!(
-        cancel_decision(&engine, store.as_ref(), "C002", "1015").verdict,
+        cancel_decision(&engine, &store, "C002", "1015").verdict,
         Verdict::Allow
     );
     assert_eq!(engine.status().reloads, 2);
@@ -337,11 +356,11 @@ fn assert_refused(engine: &PolicyEngine, expected_in_reason: &str) {
             .contains(expected_in_reason)
     );
     assert_eq!(
-        cancel_decision(engine, store.as_ref(), "C001", "1001").verdict,
+        cancel_decision(engine, &store, "C001", "1001").verdict,
         Verdict::Deny
     );
     assert_eq!(
-        cancel_decision(engine, store.as_ref(), "C001", "1002").verdict,
+        cancel_decision(engine, &store, "C001", "1002").verdict,
         Verdict::Allow
     );
 }
@@ -411,7 +430,7 @@ fn reload_under_load_never_fails_a_decision_nor_mixes_revisions() {
         std::thread::spawn(move || {
             let mut decisions = Vec::new();
             while !stop.load(Ordering::Relaxed) || decisions.len() < 2000 {
-                decisions.push(cancel_decision(&engine, store.as_ref(), "C002", "1015"));
+                decisions.push(cancel_decision(&engine, &store, "C002", "1015"));
             }
             decisions
         })
@@ -486,7 +505,7 @@ fn a_hostile_policy_is_contained_and_the_safe_answer_is_deny() {
     ] {
         let (_dir, engine) = hostile_engine(attack);
         let started = Instant::now();
-        let decision = cancel_decision(&engine, store.as_ref(), "C001", "1002");
+        let decision = cancel_decision(&engine, &store, "C001", "1002");
         assert!(started.elapsed() < Duration::from_secs(10));
         assert_eq!(decision.verdict, Verdict::Deny, "{attack}");
         assert_eq!(decision.code.as_deref(), Some("policy-failed"));
@@ -511,22 +530,86 @@ fn a_hostile_policy_is_contained_and_the_safe_answer_is_deny() {
 }
 
 #[test]
-fn decisions_use_the_order_as_the_host_sees_it() {
+fn another_customers_order_stops_the_call_before_any_policy_sees_it() {
+    let store = sqlite_shop();
+    let gate = gate(&store, builtin_engine());
+    let ana = CustomerScope::new("C001", store.clone(), Clock::fixed(NOW));
+    // 1017 is Ben's, 35 days old: a policy that saw it would explain the
+    // 10-day window about someone else's order. The tool's facts refuse
+    // first, with the tool's own "not found", and nothing is audited.
+    let args = json!({"order_id": "1017"});
+    let error = gate
+        .call(
+            &ana,
+            ToolCall {
+                tool: "cancel_order",
+                args: &args,
+                conversation_id: None,
+                confirmed: false,
+            },
+        )
+        .unwrap_err();
+    match &error {
+        ToolError::Failed { code, message, .. } => {
+            assert_eq!(code, "order-not-found");
+            assert!(message.contains("can't find order 1017"), "{message}");
+        }
+        other => panic!("expected the tool's refusal, got {other:?}"),
+    }
+    assert!(store.decisions(10).unwrap().is_empty());
+    assert_eq!(order_status(store.as_ref(), "1017"), "cancelled");
+}
+
+#[test]
+fn facts_come_from_the_tool_and_never_reach_past_the_customer() {
     let (store, _) = shop();
-    let engine = builtin_engine();
-    // Ana cannot use Ben's old order to probe the policies: it is not hers, so
-    // the policy sees no order and the tool will answer "not found".
-    let decision = cancel_decision(&engine, store.as_ref(), "C001", "1017");
-    assert_eq!(decision.verdict, Verdict::Allow);
-    let request = PolicyRequest::lookup(
-        store.as_ref(),
+    let request = request_for(
+        &store,
         "C001",
-        "cancel_order",
-        Effect::Reversible,
-        &json!({"order_id": "1017"}),
-        false,
-        NOW,
+        "refund",
+        json!({"order_id": "1007", "reason": "scratched"}),
     )
     .unwrap();
-    assert!(request.order.is_none());
+    assert_eq!(request.facts["order_id"], "1007");
+    assert_eq!(request.facts["status"], "delivered");
+    assert_eq!(request.facts["total_cents"], 8_900);
+    assert_eq!(request.facts["refunds_of_order"], 0);
+    assert_eq!(request.facts["placed_at"], NOW - 15 * common::DAY);
+    let ben = request_for(
+        &store,
+        "C002",
+        "refund",
+        json!({"order_id": "1007", "reason": "scratched"}),
+    );
+    assert!(matches!(ben, Err(ToolError::Failed { ref code, .. }) if code == "order-not-found"));
+}
+
+#[test]
+fn a_policy_set_whose_tool_lacks_the_facts_it_reads_is_refused() {
+    let dir = PolicyDir::new();
+    // refund-limits reads an order's facts; track_order offers none.
+    dir.edit(
+        "[refund-limits]\n",
+        "[refund-limits]\ntools = [\"refund\", \"track_order\"]\n",
+    );
+    let tools = Arc::new(builtin_registry());
+    let error = PolicyEngine::load_for_tools(
+        Sandbox::new(sandbox_config()).unwrap(),
+        dir.paths(),
+        tools.clone(),
+    )
+    .err()
+    .expect("the set is refused");
+    let text = error.to_string();
+    assert!(
+        text.contains("refund-limits") && text.contains("track_order"),
+        "{text}"
+    );
+    assert!(text.contains("order_id"), "{text}");
+    // Without the tool list the same files load.
+    let dir = PolicyDir::new();
+    assert!(
+        PolicyEngine::load_for_tools(Sandbox::new(sandbox_config()).unwrap(), dir.paths(), tools)
+            .is_ok()
+    );
 }

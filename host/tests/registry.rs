@@ -6,8 +6,10 @@ mod common;
 use std::path::Path;
 use std::sync::Arc;
 
-use common::{builtin_plugin, eventually, plugin_dir, sandbox_config, scope, shop, test_plugin};
-use deskhand::plugins::{Effect, LoadError, PluginRegistry, Sandbox};
+use common::{
+    builtin_plugin, eventually, grant, plugin_dir, sandbox_config, scope, shop, test_plugin,
+};
+use deskhand::plugins::{Access, Effect, LoadError, PluginRegistry, Sandbox, ToolError};
 use serde_json::json;
 
 fn load(dir: &Path) -> PluginRegistry {
@@ -89,16 +91,74 @@ fn a_missing_directory_is_a_clear_error() {
 }
 
 #[test]
-fn the_template_plugin_works_as_shipped() {
-    let dir = plugin_dir(&[(&test_plugin("order_stats"), "order_stats.wasm")]);
-    let registry = load(dir.path());
+fn the_template_plugin_works_as_shipped_once_granted_its_collection() {
+    let dir = plugin_dir(&[(&test_plugin("my_tool"), "my_tool.wasm")]);
     let (store, clock) = shop();
-    let stats = registry
-        .call("order_stats", &scope(&store, &clock, "C001"), &json!({}))
+    let ana = scope(&store, &clock, "C001");
+    // Nothing is granted implicitly: the template cannot touch its own collection yet.
+    let registry = load(dir.path());
+    let error = registry
+        .call("my_tool", &ana, &json!({"value": "12 Rue de la Paix"}))
+        .unwrap_err();
+    let ToolError::PermissionDenied { permission, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert!(
+        permission.contains("records.my_tool") && permission.contains("[plugins.my_tool]"),
+        "{permission}"
+    );
+
+    grant(
+        dir.path(),
+        "[plugins.my_tool]\nrecords = { my_tool = \"read-write\" }\n",
+    );
+    registry.reload().unwrap();
+    assert_eq!(
+        registry.get("my_tool").unwrap().grant().access("my_tool"),
+        Some(Access::ReadWrite)
+    );
+    let saved = registry
+        .call("my_tool", &ana, &json!({"value": "12 Rue de la Paix"}))
         .unwrap();
-    assert_eq!(stats["orders"], 12);
-    assert_eq!(stats["by_status"]["processing"], 4);
-    assert_eq!(stats["by_status"]["delivered"], 3);
+    assert_eq!(saved["saved"], true);
+    let read = registry.call("my_tool", &ana, &json!({})).unwrap();
+    assert_eq!(read["value"], "12 Rue de la Paix");
+    // Ben has nothing kept.
+    let ben = registry
+        .call("my_tool", &scope(&store, &clock, "C002"), &json!({}))
+        .unwrap();
+    assert!(ben["value"].is_null(), "{ben}");
+}
+
+#[test]
+fn a_broken_grants_file_is_a_clear_error_and_a_broken_edit_keeps_the_grants() {
+    let dir = plugin_dir(&[(&builtin_plugin("track_order"), "track_order.wasm")]);
+    grant(
+        dir.path(),
+        "[plugins.track_order]\nrecords = { orders = \"sometimes\" }\n",
+    );
+    let error = PluginRegistry::load(Sandbox::new(sandbox_config()).unwrap(), dir.path())
+        .err()
+        .expect("refused");
+    assert!(matches!(error, LoadError::Grants { .. }), "{error:?}");
+    assert!(error.to_string().contains("plugins.toml"), "{error}");
+
+    grant(
+        dir.path(),
+        "[plugins.track_order]\nrecords = { orders = \"read\" }\n",
+    );
+    let registry = load(dir.path());
+    grant(dir.path(), "[plugins.track_order\nbroken");
+    registry.reload().unwrap();
+    let (store, clock) = shop();
+    let found = registry
+        .call(
+            "track_order",
+            &scope(&store, &clock, "C001"),
+            &json!({"order_id": "1006"}),
+        )
+        .unwrap();
+    assert_eq!(found["status"], "shipped");
 }
 
 fn probe_build(registry: &PluginRegistry) -> Option<String> {

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{builtin_plugin, plugin_dir, sandbox_config, scope, shop, test_plugin};
+use common::{builtin_plugin, grant, plugin_dir, sandbox_config, scope, shop, test_plugin};
 use deskhand::plugins::{PluginRegistry, Sandbox, ToolError};
 use serde_json::json;
 
@@ -15,6 +15,11 @@ fn hostile_registry() -> (tempfile::TempDir, PluginRegistry) {
         (&test_plugin("hostile"), "hostile.wasm"),
         (&builtin_plugin("track_order"), "track_order.wasm"),
     ]);
+    grant(
+        dir.path(),
+        "[plugins.hostile]\nrecords = { orders = \"read\" }\n\
+         [plugins.track_order]\nrecords = { orders = \"read\" }\n",
+    );
     let registry =
         PluginRegistry::load(Sandbox::new(sandbox_config()).unwrap(), dir.path()).unwrap();
     assert!(
@@ -125,11 +130,11 @@ fn a_plugin_cannot_reach_another_customers_order() {
         .call(
             "hostile",
             &ana,
-            &json!({"attack": "peek-order", "target": "1013"}),
+            &json!({"attack": "peek-row", "target": "1013"}),
         )
         .unwrap_err();
     assert!(
-        matches!(&error, ToolError::Failed { code, .. } if code == "order-not-found"),
+        matches!(&error, ToolError::Failed { code, .. } if code == "not-found"),
         "{error:?}"
     );
     // Called for Ben, the same plugin sees it: the scope, not the plugin, decides.
@@ -138,10 +143,11 @@ fn a_plugin_cannot_reach_another_customers_order() {
         .call(
             "hostile",
             &ben,
-            &json!({"attack": "peek-order", "target": "1013"}),
+            &json!({"attack": "peek-row", "target": "1013"}),
         )
         .unwrap();
-    assert!(seen["outcome"].as_str().unwrap().contains("saw order 1013"));
+    assert_eq!(seen["outcome"]["id"], "1013");
+    assert_eq!(seen["outcome"]["data"]["status"], "processing");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use common::agent::{TestAgent, shared};
 use common::http::Request;
 use common::server::TestServer;
 use deskhand::server::ServerConfig;
-use deskhand::store::{OrderStore, SqliteStore, seed};
+use deskhand::store::{RecordStore, SqliteStore, seed};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 

@@ -1,49 +1,92 @@
-//! The SQLite store keeps its data on disk and its integrity under any caller.
+//! The SQLite store keeps its data on disk, every row with its owner, and
+//! applies a call's writes whole or not at all.
 
 mod common;
 
 use common::{DAY, NOW};
-use deskhand::store::{OrderStatus, OrderStore, SqliteStore, StoreError, seed};
+use deskhand::store::{NewRecord, RecordStore, RecordWrite, SqliteStore, StoreError, seed};
+use serde_json::json;
 
 #[test]
-fn the_store_enforces_integrity_whatever_the_caller_checked() {
+fn records_are_scoped_to_their_owner() {
     let (store, _) = common::shop();
-    // A delivered order cannot be cancelled, even by a buggy plugin.
-    let err = store
-        .set_order_status("C001", "1007", OrderStatus::Cancelled, "", NOW)
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Rejected(_)), "{err:?}");
-    // Refunds never exceed what was paid.
-    let err = store
-        .record_refund("C001", "1007", 8_901, "too much", NOW)
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Rejected(_)), "{err:?}");
-    // Another customer's order is simply not there.
-    let err = store
-        .set_order_status("C002", "1002", OrderStatus::Cancelled, "", NOW)
-        .unwrap_err();
-    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
-    assert!(store.order("C002", "1002").unwrap().is_none());
-    assert_eq!(
-        store.order("C001", "1002").unwrap().unwrap().status,
-        OrderStatus::Processing
+    // 1002 is Ana's; to Ben it does not exist.
+    assert!(store.record("C002", "orders", "1002").unwrap().is_none());
+    let ana = store.record("C001", "orders", "1002").unwrap().unwrap();
+    assert_eq!(ana.data["status"], "processing");
+    assert_eq!(ana.customer_id, "C001");
+    let bens: Vec<String> = store
+        .records("C002", "orders")
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(bens.len(), 8);
+    assert!(
+        bens.iter()
+            .all(|id| ("1013".."1021").contains(&id.as_str())),
+        "{bens:?}"
     );
+    // The same id may exist for two customers without either seeing the other's.
+    let note = |text: &str| RecordWrite::Insert {
+        collection: "notes".into(),
+        id: "n1".into(),
+        data: json!({ "text": text }),
+        at: NOW,
+    };
+    store.commit("C001", &[note("ana's")]).unwrap();
+    store.commit("C002", &[note("ben's")]).unwrap();
+    assert_eq!(
+        store.record("C001", "notes", "n1").unwrap().unwrap().data["text"],
+        "ana's"
+    );
+    assert_eq!(
+        store.record("C002", "notes", "n1").unwrap().unwrap().data["text"],
+        "ben's"
+    );
+    assert_eq!(store.find_records("notes", "n1").unwrap().len(), 2);
 }
 
 #[test]
-fn status_changes_stamp_dates_and_are_logged() {
+fn a_commit_lands_whole_or_not_at_all_and_stale_versions_conflict() {
     let (store, _) = common::shop();
-    let later = NOW + DAY;
-    let order = store
-        .set_order_status("C001", "1002", OrderStatus::Shipped, "picked up", later)
-        .unwrap();
-    assert_eq!(order.shipped_at, Some(later));
-    let events = store.order_events("1002").unwrap();
-    assert_eq!(events.len(), 2);
-    assert_eq!(events[0].kind, "created");
-    assert_eq!(events[1].from_status, Some(OrderStatus::Processing));
-    assert_eq!(events[1].to_status, Some(OrderStatus::Shipped));
-    assert_eq!(events[1].note, "picked up");
+    let order = store.record("C001", "orders", "1002").unwrap().unwrap();
+    let update = |version| RecordWrite::Update {
+        collection: "orders".into(),
+        id: "1002".into(),
+        data: json!({"status": "cancelled"}),
+        at: NOW + DAY,
+        version,
+    };
+    let event = RecordWrite::Insert {
+        collection: "order_events".into(),
+        id: "e1".into(),
+        data: json!({"order_id": "1002"}),
+        at: NOW + DAY,
+    };
+    // The second write fails (a taken id), so the first must not land either.
+    store.commit("C001", &[event.clone()]).unwrap();
+    let err = store
+        .commit("C001", &[update(order.version), event.clone()])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let unchanged = store.record("C001", "orders", "1002").unwrap().unwrap();
+    assert_eq!(unchanged, order);
+    // A write based on the current version lands and bumps it; a second
+    // write based on the same, now stale, version is a conflict.
+    store.commit("C001", &[update(order.version)]).unwrap();
+    let changed = store.record("C001", "orders", "1002").unwrap().unwrap();
+    assert_eq!(changed.data["status"], "cancelled");
+    assert_eq!(changed.version, order.version + 1);
+    assert_eq!(changed.updated_at, NOW + DAY);
+    assert_eq!(changed.created_at, order.created_at);
+    let err = store.commit("C001", &[update(order.version)]).unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    // Someone else's row cannot be written even with the right version.
+    let err = store
+        .commit("C002", &[update(changed.version)])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
 }
 
 #[test]
@@ -55,16 +98,21 @@ fn a_store_file_survives_reopening_and_uses_wal() {
         assert!(store.is_empty().unwrap());
         seed::seed(&store, NOW).unwrap();
         store
-            .record_refund("C001", "1007", 1_000, "scratch", NOW)
+            .commit(
+                "C001",
+                &[RecordWrite::Insert {
+                    collection: "refunds".into(),
+                    id: "1007-1".into(),
+                    data: json!({"order_id": "1007", "amount_cents": 1_000, "reason": "scratch"}),
+                    at: NOW,
+                }],
+            )
             .unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.customers().unwrap().len(), 3);
-    assert_eq!(store.all_refunds().unwrap().len(), 1);
-    assert_eq!(
-        store.find_order("1007").unwrap().unwrap().refunded_cents,
-        1_000
-    );
+    assert_eq!(store.all_records(Some("refunds")).unwrap().len(), 1);
+    assert_eq!(store.all_records(Some("orders")).unwrap().len(), 28);
     let journal: String = rusqlite::Connection::open(&path)
         .unwrap()
         .pragma_query_value(None, "journal_mode", |r| r.get(0))
@@ -75,16 +123,64 @@ fn a_store_file_survives_reopening_and_uses_wal() {
 #[test]
 fn reset_restores_the_demo_shop() {
     let (store, _) = common::shop();
+    let order = store.record("C001", "orders", "1002").unwrap().unwrap();
     store
-        .set_order_status("C001", "1002", OrderStatus::Cancelled, "", NOW)
+        .commit(
+            "C001",
+            &[RecordWrite::Delete {
+                collection: "orders".into(),
+                id: "1002".into(),
+                version: order.version,
+            }],
+        )
         .unwrap();
     let seeded = seed::reset(store.as_ref(), NOW).unwrap();
-    assert_eq!(seeded.orders, 28);
+    assert_eq!(seeded.rows_of("orders"), 28);
     assert_eq!(
-        store.order("C001", "1002").unwrap().unwrap().status,
-        OrderStatus::Processing
+        store
+            .record("C001", "orders", "1002")
+            .unwrap()
+            .unwrap()
+            .data["status"],
+        "processing"
     );
-    assert_eq!(store.order_events("1002").unwrap().len(), 1);
+}
+
+#[test]
+fn an_import_with_one_bad_row_imports_nothing() {
+    let (store, _) = common::shop();
+    let row = |customer: &str, id: Option<&str>| NewRecord {
+        customer_id: customer.into(),
+        id: id.map(String::from),
+        data: json!({"line": "fibre 500"}),
+    };
+    let err = store
+        .import("lines", &[row("C001", Some("L1")), row("C404", None)], NOW)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("row 2") && err.to_string().contains("C404"),
+        "{err}"
+    );
+    assert!(store.all_records(Some("lines")).unwrap().is_empty());
+    let err = store
+        .import(
+            "lines",
+            &[row("C001", Some("L1")), row("C001", Some("L1"))],
+            NOW,
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("row 2"), "{err}");
+    assert!(store.all_records(Some("lines")).unwrap().is_empty());
+    assert_eq!(
+        store
+            .import("lines", &[row("C001", Some("L1")), row("C002", None)], NOW)
+            .unwrap(),
+        2
+    );
+    let summary = store.collections().unwrap();
+    let lines = summary.iter().find(|c| c.name == "lines").unwrap();
+    assert_eq!((lines.rows, lines.customers), (2, 2));
+    assert!(store.import("Bad Name", &[row("C001", None)], NOW).is_err());
 }
 
 #[test]

@@ -19,6 +19,8 @@ use crate::store::Handoff;
 
 /// The tool that lists a customer's orders, used to resolve "my last order".
 const LIST_ORDERS_TOOL: &str = "list_orders";
+/// The collection whose rows the order-number arguments name.
+const ORDERS_COLLECTION: &str = "orders";
 
 impl Agent {
     /// Fills the tool's arguments and, if they are complete, acts.
@@ -192,7 +194,12 @@ impl Agent {
             .filter(|(name, _)| arguments::is_order_property(name))
             .filter_map(|(_, value)| value.as_str());
         for order_id in order_fields {
-            if self.orders.order(&scope.customer_id, order_id)?.is_some() {
+            // The shop's order numbers name rows of its `orders` collection.
+            if self
+                .records
+                .record(&scope.customer_id, ORDERS_COLLECTION, order_id)?
+                .is_some()
+            {
                 continue;
             }
             turn.step(StepTimer::start().finish(

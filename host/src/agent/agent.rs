@@ -21,7 +21,7 @@ use crate::llm::{ChatMessage, Engine};
 use crate::plugins::{CustomerScope, Effect};
 use crate::policy::PolicyGate;
 use crate::retrieval::{Embedder, KnowledgeBase};
-use crate::store::{ConversationRecord, ConversationStore, Message, OrderStore, Role};
+use crate::store::{ConversationRecord, ConversationStore, Message, RecordStore, Role};
 
 /// Below this similarity to every route's examples a message is out of scope.
 const MIN_ROUTE_SCORE: f32 = 0.30;
@@ -98,7 +98,7 @@ pub struct AgentBuilder {
     embedder: Option<Arc<Embedder>>,
     knowledge: Option<Arc<KnowledgeBase>>,
     gate: Option<Arc<PolicyGate>>,
-    orders: Option<Arc<dyn OrderStore>>,
+    records: Option<Arc<dyn RecordStore>>,
     conversations: Option<Arc<dyn ConversationStore>>,
     clock: Option<Clock>,
     runtime: Option<tokio::runtime::Handle>,
@@ -139,9 +139,9 @@ impl AgentBuilder {
         self
     }
 
-    /// The orders the tools act on (required).
-    pub fn orders(mut self, orders: Arc<dyn OrderStore>) -> Self {
-        self.orders = Some(orders);
+    /// The customers and records the tools act on (required).
+    pub fn records(mut self, records: Arc<dyn RecordStore>) -> Self {
+        self.records = Some(records);
         self
     }
 
@@ -188,7 +188,9 @@ impl AgentBuilder {
             gate: self
                 .gate
                 .ok_or(AgentError::Missing("the tools and policies"))?,
-            orders: self.orders.ok_or(AgentError::Missing("the order store"))?,
+            records: self
+                .records
+                .ok_or(AgentError::Missing("the record store"))?,
             conversations: self
                 .conversations
                 .ok_or(AgentError::Missing("the conversation store"))?,
@@ -207,7 +209,7 @@ pub struct Agent {
     pub(super) router: Arc<Router>,
     pub(super) knowledge: Option<Arc<KnowledgeBase>>,
     pub(super) gate: Arc<PolicyGate>,
-    pub(super) orders: Arc<dyn OrderStore>,
+    pub(super) records: Arc<dyn RecordStore>,
     pub(super) conversations: Arc<dyn ConversationStore>,
     pub(super) clock: Clock,
     pub(super) runtime: tokio::runtime::Handle,
@@ -251,9 +253,9 @@ impl Agent {
         &self.conversations
     }
 
-    /// The orders the tools act on.
-    pub fn orders(&self) -> &Arc<dyn OrderStore> {
-        &self.orders
+    /// The customers and records the tools act on.
+    pub fn records(&self) -> &Arc<dyn RecordStore> {
+        &self.records
     }
 
     /// The business clock.
@@ -263,7 +265,7 @@ impl Agent {
 
     /// Starts a new conversation for `customer_id`, who must exist.
     pub fn start(&self, customer_id: &str) -> Result<Conversation, AgentError> {
-        if self.orders.customer(customer_id)?.is_none() {
+        if self.records.customer(customer_id)?.is_none() {
             return Err(AgentError::UnknownCustomer(customer_id.to_string()));
         }
         let id = format!("c-{:016x}", rand::random::<u64>());
@@ -378,7 +380,7 @@ impl Agent {
         )?;
         let scope = CustomerScope::new(
             conversation.customer_id.clone(),
-            self.orders.clone(),
+            self.records.clone(),
             self.clock.clone(),
         );
         self.respond(&mut turn, &scope, &message, &history, pending)?;

@@ -64,7 +64,7 @@ pub fn build_agent_with(
         .embedder(embedder)
         .knowledge_base(knowledge)
         .gate(gate)
-        .orders(store.clone())
+        .records(store.clone())
         .conversations(store)
         .clock(clock)
         .runtime(runtime.handle().clone())

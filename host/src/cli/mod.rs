@@ -4,11 +4,13 @@ mod bench;
 mod bench_agent;
 mod bench_llm;
 mod chat;
+mod data;
 mod eval;
 mod generate;
 mod kb;
 mod models;
 mod policies;
+mod scaffold;
 mod serve;
 mod store;
 mod tools;
@@ -24,10 +26,10 @@ use deskhand::clock::{Clock, parse_rfc3339};
 use deskhand::config::Paths;
 use deskhand::llm::models::{CHAT_MODEL, EMBEDDER, ModelCache, default_cache_dir};
 use deskhand::llm::{Engine, EngineConfig};
-use deskhand::plugins::{PluginRegistry, Sandbox, SandboxConfig};
+use deskhand::plugins::{PluginPaths, PluginRegistry, Sandbox, SandboxConfig};
 use deskhand::policy::{PolicyEngine, PolicyGate, PolicyPaths};
 use deskhand::retrieval::Embedder;
-use deskhand::store::{OrderStore, SqliteStore};
+use deskhand::store::{RecordStore, SqliteStore};
 
 /// deskhand: a local customer-support agent with sandboxed WebAssembly tools.
 #[derive(Parser)]
@@ -50,6 +52,20 @@ pub struct GlobalArgs {
     /// Directory of tool plugins (.wasm components); defaults to the plugins built with deskhand.
     #[arg(long = "plugins", global = true, env = "DESKHAND_PLUGINS")]
     pub plugins_dir: Option<PathBuf>,
+
+    /// What each plugin may touch (records, hosts, settings); defaults to
+    /// plugins.toml beside --plugins, or the repository's plugins/plugins.toml.
+    #[arg(
+        long,
+        global = true,
+        env = "DESKHAND_PLUGIN_GRANTS",
+        value_name = "FILE"
+    )]
+    pub plugin_grants: Option<PathBuf>,
+
+    /// The seed data written into an empty store (default: the demo shop, seed/shop.json).
+    #[arg(long, global = true, env = "DESKHAND_SEED_FILE", value_name = "FILE")]
+    pub seed_file: Option<PathBuf>,
 
     /// Wall-clock budget of one plugin call, in milliseconds.
     #[arg(
@@ -141,9 +157,18 @@ enum Command {
     /// List, test and inspect the business policies.
     #[command(subcommand)]
     Policies(policies::PoliciesCommand),
-    /// Seed or reset the order store.
+    /// Seed or reset the store.
     #[command(subcommand)]
     Store(store::StoreCommand),
+    /// Import, export and list the records of the store's collections.
+    #[command(subcommand)]
+    Data(data::DataCommand),
+    /// Scaffold a new tool plugin from the template.
+    #[command(subcommand)]
+    Plugin(scaffold::PluginCommand),
+    /// Scaffold a new policy from the template.
+    #[command(subcommand)]
+    Policy(scaffold::PolicyCommand),
     /// Measure speed and print the numbers.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -192,6 +217,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Generate(args) => generate::run(&cli.global, args),
         Command::Policies(command) => policies::run(&cli.global, command),
         Command::Store(command) => store::run(&cli.global, command),
+        Command::Data(command) => data::run(&cli.global, command),
+        Command::Plugin(command) => scaffold::run_plugin(command),
+        Command::Policy(command) => scaffold::run_policy(command),
         Command::Bench(command) => bench::run(&cli.global, command),
     }
 }
@@ -216,6 +244,25 @@ impl GlobalArgs {
             paths.plugins_dir = dir.clone();
         }
         paths
+    }
+
+    /// Where the plugins and their grants come from.
+    pub fn plugin_paths(&self) -> PluginPaths {
+        let paths = match &self.plugins_dir {
+            Some(dir) => PluginPaths::dir(dir.clone()),
+            None => PluginPaths::builtin(),
+        };
+        match &self.plugin_grants {
+            Some(file) => paths.with_grants(file.clone()),
+            None => paths,
+        }
+    }
+
+    /// The seed data file: `--seed-file`, or the demo shop.
+    pub fn seed_file(&self) -> PathBuf {
+        self.seed_file
+            .clone()
+            .unwrap_or_else(deskhand::store::seed::demo_shop)
     }
 
     /// The model cache: `--models`, or the default.
@@ -325,24 +372,28 @@ impl GlobalArgs {
         let store = SqliteStore::open(&path)
             .with_context(|| format!("opening the store {}", path.display()))?;
         if store.is_empty()? {
-            let seeded = deskhand::store::seed::seed(&store, clock.now())
-                .context("seeding the demo shop")?;
+            let seed = self.seed_file();
+            let seeded = deskhand::store::seed::seed_file(&store, &seed, clock.now())
+                .with_context(|| format!("seeding the store from {}", seed.display()))?;
             eprintln!(
-                "seeded the demo shop into {}: {} customers, {} orders",
+                "seeded {} from {}: {}",
                 path.display(),
-                seeded.customers,
-                seeded.orders
+                seed.display(),
+                seeded.describe()
             );
         }
         Ok(Arc::new(store))
     }
 
-    /// Loads the plugins and the policies into one gate, sharing one sandbox.
+    /// Loads the plugins and the policies into one gate, sharing one sandbox;
+    /// the policies are checked against the facts the tools offer.
     pub fn load_gate(&self, store: Arc<SqliteStore>) -> anyhow::Result<PolicyGate> {
         let sandbox = self.sandbox()?;
         let tools = self.load_plugins_in(sandbox.clone())?;
-        let policies = self.load_policies_in(sandbox)?;
-        Ok(PolicyGate::new(tools, policies, store))
+        let paths = self.policy_paths();
+        let policies = PolicyEngine::load_for_tools(sandbox, paths.clone(), tools.clone())
+            .with_context(|| format!("loading the policies from {}", paths.config.display()))?;
+        Ok(PolicyGate::new(tools, Arc::new(policies), store))
     }
 
     /// Loads the plugins directory, reporting plugins that were skipped.
@@ -351,8 +402,9 @@ impl GlobalArgs {
     }
 
     pub fn load_plugins_in(&self, sandbox: Arc<Sandbox>) -> anyhow::Result<Arc<PluginRegistry>> {
-        let dir = self.paths().plugins_dir;
-        let registry = PluginRegistry::load(sandbox, &dir).with_context(|| {
+        let paths = self.plugin_paths();
+        let dir = paths.modules.clone();
+        let registry = PluginRegistry::load(sandbox, paths).with_context(|| {
             format!(
                 "loading plugins from {} (build them with `cargo build`, or point --plugins at a folder of .wasm files)",
                 dir.display()

@@ -136,6 +136,8 @@ fn configuration(
         global.data_dir = dir.clone();
     }
     fill(&mut global.plugins_dir, &paths.plugins);
+    fill(&mut global.plugin_grants, &paths.plugin_grants);
+    fill(&mut global.seed_file, &paths.seed);
     fill(&mut global.policies_file, &paths.policies);
     fill(&mut global.kb_dir, &paths.kb);
     fill(&mut global.models_dir, &paths.models);

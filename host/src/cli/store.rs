@@ -1,18 +1,18 @@
-//! `deskhand store …`: the demo shop.
+//! `deskhand store …`: seed or reset the store from a seed data file.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
-use deskhand::store::{OrderStore, SqliteStore, seed};
+use deskhand::store::{RecordStore, SqliteStore, seed};
 
 use super::GlobalArgs;
 
 #[derive(Subcommand)]
 pub enum StoreCommand {
-    /// Write the demo shop (3 customers, 28 orders) into an empty store.
+    /// Write the seed data (--seed-file, default the demo shop: 3 customers, 28 orders) into an empty store.
     Seed,
-    /// Delete everything in the store and write the demo shop afresh.
+    /// Delete everything in the store and write the seed data afresh.
     Reset,
 }
 
@@ -21,23 +21,35 @@ pub fn run(global: &GlobalArgs, command: StoreCommand) -> anyhow::Result<ExitCod
     let path = global.paths().store_file();
     let store = SqliteStore::open(&path)
         .with_context(|| format!("opening the store {}", path.display()))?;
+    let file = global.seed_file();
     let seeded = match command {
         StoreCommand::Seed => {
             if !store.is_empty()? {
                 anyhow::bail!(
-                    "the store {} already holds orders; run `deskhand store reset` to start again from the demo shop",
-                    path.display()
+                    "the store {} already holds data; run `deskhand store reset` to start again from {}",
+                    path.display(),
+                    file.display()
                 );
             }
-            seed::seed(&store, clock.now()).context("seeding the demo shop")?
+            seed::seed_file(&store, &file, clock.now())
+                .with_context(|| format!("seeding from {}", file.display()))?
         }
-        StoreCommand::Reset => seed::reset(&store, clock.now()).context("resetting the store")?,
+        StoreCommand::Reset => {
+            store.clear().context("clearing the store")?;
+            seed::seed_file(&store, &file, clock.now())
+                .with_context(|| format!("seeding from {}", file.display()))?
+        }
     };
+    let customers: Vec<String> = store
+        .customers()?
+        .into_iter()
+        .map(|c| format!("{} {}", c.id, c.name))
+        .collect();
     println!(
-        "{}: {} customers, {} orders (C001 Ana Souza, C002 Ben Okafor, C003 Chloé Martin)",
+        "{}: {} ({})",
         path.display(),
-        seeded.customers,
-        seeded.orders
+        seeded.describe(),
+        customers.join(", ")
     );
     Ok(ExitCode::SUCCESS)
 }

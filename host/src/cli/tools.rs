@@ -6,14 +6,14 @@ use anyhow::Context;
 use clap::Subcommand;
 use deskhand::plugins::{CustomerScope, ToolManifest};
 use deskhand::policy::{GatedCall, ToolCall, Verdict};
-use deskhand::store::OrderStore;
+use deskhand::store::RecordStore;
 use serde_json::Value;
 
 use super::GlobalArgs;
 
 #[derive(Subcommand)]
 pub enum ToolsCommand {
-    /// Print the loaded tools: name, effect, version, arguments.
+    /// Print the loaded tools: name, effect, version, arguments, grants.
     List,
     /// Call one tool for a customer and print its JSON result.
     Call {
@@ -46,7 +46,7 @@ pub fn run(global: &GlobalArgs, command: ToolsCommand) -> anyhow::Result<ExitCod
 fn list(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let registry = global.load_plugins()?;
     let catalog = registry.catalog();
-    let rows: Vec<[String; 4]> = catalog
+    let rows: Vec<[String; 5]> = catalog
         .plugins()
         .map(|p| {
             let m = p.manifest();
@@ -55,6 +55,7 @@ fn list(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
                 m.effect.as_str().to_string(),
                 m.version.clone(),
                 arguments(m),
+                p.grant().summary(),
             ]
         })
         .collect();
@@ -62,8 +63,8 @@ fn list(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         println!("no tools in {}", registry.dir().display());
         return Ok(ExitCode::SUCCESS);
     }
-    let header = ["NAME", "EFFECT", "VERSION", "ARGUMENTS"].map(String::from);
-    let widths: Vec<usize> = (0..4)
+    let header = ["NAME", "EFFECT", "VERSION", "ARGUMENTS", "GRANTS"].map(String::from);
+    let widths: Vec<usize> = (0..5)
         .map(|i| {
             rows.iter()
                 .chain([&header])
@@ -79,6 +80,20 @@ fn list(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
         println!("{}", line.join("  ").trim_end());
+    }
+    for failure in catalog.failures() {
+        println!("skipped: {failure}");
+    }
+    if let Some(file) = registry.grants_file() {
+        println!(
+            "grants from {}{}",
+            file.display(),
+            if file.exists() {
+                ""
+            } else {
+                " (missing: nothing is granted)"
+            }
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -126,7 +141,7 @@ fn call(
     let store = global.open_store(&clock)?;
     anyhow::ensure!(
         store.customer(customer)?.is_some(),
-        "there is no customer {customer:?} in the store; the demo shop has C001, C002 and C003"
+        "there is no customer {customer:?} in the store; `deskhand data list` shows who is"
     );
     let gate = global.load_gate(store.clone())?;
     let scope = CustomerScope::new(customer, store, clock);

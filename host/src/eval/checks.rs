@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::scenario::{ExpectedPolicy, FinalState, TurnExpectation};
 use crate::agent::TurnOutcome;
 use crate::policy::Verdict;
-use crate::store::{ConversationStore, OrderStore};
+use crate::store::{ConversationStore, RecordStore};
 
 /// One assertion and whether it held.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -219,12 +219,15 @@ pub fn quality(outcome: &TurnOutcome) -> Quality {
 /// Checks the shop's end state.
 pub fn check_final(
     expect: &FinalState,
-    orders: &dyn OrderStore,
+    records: &dyn RecordStore,
     conversations: &dyn ConversationStore,
 ) -> Vec<Check> {
     let mut checks = Vec::new();
     for (id, expected) in &expect.orders {
-        let order = orders.find_order(id).ok().flatten();
+        let order = records
+            .find_records(super::fixtures::ORDERS, id)
+            .ok()
+            .and_then(|rows| rows.into_iter().next());
         let Some(order) = order else {
             checks.push(Check {
                 kind: "final".into(),
@@ -234,14 +237,15 @@ pub fn check_final(
             continue;
         };
         if let Some(status) = expected.status {
+            let got = order.data["status"].as_str().unwrap_or("?");
             checks.push(Check {
                 kind: "final".into(),
-                passed: order.status == status,
-                detail: format!("order {id}: expected {status}, got {}", order.status),
+                passed: got == status.as_str(),
+                detail: format!("order {id}: expected {status}, got {got}"),
             });
         }
         if let Some(refunded) = expected.refunded {
-            let got = order.refunded_cents as f64 / 100.0;
+            let got = order.data["refunded_cents"].as_i64().unwrap_or(0) as f64 / 100.0;
             checks.push(Check {
                 kind: "final".into(),
                 passed: (got - refunded).abs() < 0.005,
@@ -250,7 +254,10 @@ pub fn check_final(
         }
     }
     if let Some(count) = expect.refunds {
-        let got = orders.all_refunds().map(|r| r.len()).unwrap_or(usize::MAX);
+        let got = records
+            .all_records(Some("refunds"))
+            .map(|r| r.len())
+            .unwrap_or(usize::MAX);
         checks.push(Check {
             kind: "final".into(),
             passed: got == count.count,

@@ -1,14 +1,22 @@
 //! A scenario's shop: its fixtures, or the standard demo seed, at its clock.
+//!
+//! Fixture orders become rows of the `orders` collection, in the document
+//! shape the shop's plugins keep (money in cents, times in unix seconds).
 
-use crate::store::{Customer, LineItem, Order, OrderStatus, OrderStore, StoreError, seed};
+use serde_json::{Value, json};
 
-use super::scenario::{FixtureOrder, Fixtures};
+use crate::store::{Customer, NewRecord, RecordStore, StoreError, seed};
+
+use super::scenario::{FixtureOrder, Fixtures, OrderStatus};
 
 const DAY: f64 = 86_400.0;
 
+/// The collection fixture orders are written to.
+pub const ORDERS: &str = "orders";
+
 /// Writes the scenario's shop into an empty store at `now`.
 pub fn build_shop(
-    store: &dyn OrderStore,
+    store: &dyn RecordStore,
     fixtures: Option<&Fixtures>,
     now: i64,
 ) -> Result<(), StoreError> {
@@ -23,10 +31,16 @@ pub fn build_shop(
             email: customer.email.clone(),
         })?;
     }
-    for order in &fixtures.orders {
-        let order = fixture_order(order, now);
-        store.insert_order(&order, order.placed_at)?;
-    }
+    let orders: Vec<NewRecord> = fixtures
+        .orders
+        .iter()
+        .map(|order| NewRecord {
+            customer_id: order.customer.clone(),
+            id: Some(order.id.clone()),
+            data: fixture_order(order, now),
+        })
+        .collect();
+    store.import(ORDERS, &orders, now)?;
     Ok(())
 }
 
@@ -38,9 +52,10 @@ fn cents(amount: f64) -> i64 {
     (amount * 100.0).round() as i64
 }
 
-/// The order a fixture describes. Dates not given are filled in the way the
-/// demo seed does (shipped a day after the order, delivered three days later).
-fn fixture_order(order: &FixtureOrder, now: i64) -> Order {
+/// The order document a fixture describes. Dates not given are filled in
+/// the way the demo seed does (shipped a day after the order, delivered three
+/// days later).
+fn fixture_order(order: &FixtureOrder, now: i64) -> Value {
     use OrderStatus::*;
     let placed_at = match (&order.placed_at, order.placed_days_ago) {
         (Some(at), _) => crate::clock::parse_rfc3339(at).unwrap_or(now),
@@ -69,28 +84,34 @@ fn fixture_order(order: &FixtureOrder, now: i64) -> Order {
         .tracking_number
         .clone()
         .or_else(|| shipped_at.map(|_| format!("TRK{}", order.id)));
-    Order {
-        id: order.id.clone(),
-        customer_id: order.customer.clone(),
-        status: order.status,
-        placed_at,
-        items: order
-            .items
-            .iter()
-            .map(|i| LineItem {
-                sku: i.sku.clone(),
-                name: i.name.clone(),
-                quantity: i.qty,
-                unit_price_cents: cents(i.price),
-            })
-            .collect(),
-        total_cents: cents(order.total),
-        refunded_cents: 0,
-        currency: order.currency.clone(),
-        carrier: order.carrier.clone(),
-        tracking_number,
-        shipped_at,
-        delivered_at,
-        estimated_delivery,
+    let items: Vec<Value> = order
+        .items
+        .iter()
+        .map(|i| {
+            json!({"sku": i.sku, "name": i.name, "quantity": i.qty,
+                   "unit_price_cents": cents(i.price)})
+        })
+        .collect();
+    let mut doc = json!({
+        "status": order.status.as_str(),
+        "placed_at": placed_at,
+        "items": items,
+        "total_cents": cents(order.total),
+        "refunded_cents": 0,
+        "currency": order.currency,
+    });
+    let fields = doc.as_object_mut().expect("an object");
+    let optional = [
+        ("carrier", order.carrier.clone().map(Value::from)),
+        ("tracking_number", tracking_number.map(Value::from)),
+        ("shipped_at", shipped_at.map(Value::from)),
+        ("delivered_at", delivered_at.map(Value::from)),
+        ("estimated_delivery", estimated_delivery.map(Value::from)),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            fields.insert(name.into(), value);
+        }
     }
+    doc
 }

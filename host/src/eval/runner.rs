@@ -225,8 +225,12 @@ fn play(
         TrialPolicies::write(&context.policies, policy_dir.path(), &scenario.policies)
             .map_err(setup)?;
     let policies = Arc::new(
-        PolicyEngine::load(context.sandbox.clone(), policy_file.paths.clone())
-            .map_err(|e| setup(format!("the policies: {e}")))?,
+        PolicyEngine::load_for_tools(
+            context.sandbox.clone(),
+            policy_file.paths.clone(),
+            context.tools.clone(),
+        )
+        .map_err(|e| setup(format!("the policies: {e}")))?,
     );
     let gate = Arc::new(PolicyGate::new(
         context.tools.clone(),
@@ -239,7 +243,7 @@ fn play(
         .knowledge_base(context.knowledge.clone())
         .router(context.router.clone())
         .gate(gate)
-        .orders(store.clone())
+        .records(store.clone())
         .conversations(store.clone())
         .clock(Clock::fixed(now))
         .runtime(context.runtime.clone())

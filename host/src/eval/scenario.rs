@@ -11,7 +11,6 @@ use serde_json::Value;
 
 use super::error::EvalError;
 use crate::policy::Verdict;
-use crate::store::OrderStatus;
 
 /// One scripted conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,6 +92,38 @@ pub struct FixtureOrder {
     pub delivered_days_ago: Option<f64>,
     #[serde(default)]
     pub eta_days: Option<f64>,
+}
+
+/// Where a fixture order is in its life: the demo shop's statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderStatus {
+    Pending,
+    Processing,
+    Shipped,
+    Delivered,
+    Cancelled,
+    Returned,
+}
+
+impl OrderStatus {
+    /// The lowercase word stored in the order document.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "pending",
+            OrderStatus::Processing => "processing",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Returned => "returned",
+        }
+    }
+}
+
+impl std::fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 fn default_currency() -> String {

@@ -23,6 +23,9 @@ pub enum LoadError {
     /// The manifest is unusable: bad name, empty description, broken schema.
     #[error("{path}: invalid manifest: {reason}")]
     InvalidManifest { path: PathBuf, reason: String },
+    /// The grants file (`plugins.toml`) cannot be read or parsed.
+    #[error("{path}: the plugin grants are invalid: {reason}")]
+    Grants { path: PathBuf, reason: String },
     /// Another file already provides a tool with this name.
     #[error("{path}: a tool named {name} is already loaded from {other}; rename one of them")]
     Duplicate {
@@ -41,6 +44,7 @@ impl LoadError {
             | LoadError::NotAComponent { path, .. }
             | LoadError::Manifest { path, .. }
             | LoadError::InvalidManifest { path, .. }
+            | LoadError::Grants { path, .. }
             | LoadError::Duplicate { path, .. } => path,
         }
     }
@@ -81,7 +85,15 @@ pub enum ToolError {
     /// The plugin returned something that is not JSON or breaks its `result-schema`.
     #[error("{tool} returned an invalid result: {detail}")]
     InvalidResult { tool: String, detail: String },
-    /// The host failed to run the call (instantiation, the order store).
+    /// The plugin used a capability it was not granted; the text names the
+    /// permission and where to grant it.
+    #[error("{tool} was refused a permission: {permission}")]
+    PermissionDenied { tool: String, permission: String },
+    /// The records the call changed were changed by another call meanwhile,
+    /// again on every retry; nothing of this call was saved.
+    #[error("{tool} could not save its changes: {detail}; please try again")]
+    Conflict { tool: String, detail: String },
+    /// The host failed to run the call (instantiation, the record store).
     #[error("the host could not run {tool}: {detail}")]
     Host { tool: String, detail: String },
 }
@@ -97,6 +109,8 @@ impl ToolError {
             ToolError::OutOfMemory { .. } => "out-of-memory",
             ToolError::Crashed { .. } => "plugin-crashed",
             ToolError::InvalidResult { .. } => "invalid-result",
+            ToolError::PermissionDenied { .. } => "permission-denied",
+            ToolError::Conflict { .. } => "conflict",
             ToolError::Host { .. } => "host-error",
         }
     }
@@ -124,6 +138,9 @@ impl ToolError {
             ToolError::Failed { message, .. } => message.clone(),
             ToolError::InvalidArguments { .. } => {
                 "I couldn't understand the details of that request.".into()
+            }
+            ToolError::Conflict { .. } => {
+                "That changed while I was working on it; nothing was done. Please try again.".into()
             }
             _ => "Something went wrong on our side while handling that. Please try again, or \
                   ask for a colleague."

@@ -1,14 +1,25 @@
-//! The host side of the WIT imports a tool plugin may call: `orders`, `clock`
-//! and `log`. Every order access goes through the call's [`CustomerScope`].
+//! The host side of the WIT imports a tool plugin may call: `records`,
+//! `http`, `config`, `clock` and `log`. Every records access goes through
+//! the call's [`CallContext`]: its customer, its grant, its staged writes.
 
-use super::bindings::{clock, deskhand::plugin::tool_types, log, orders};
+use serde_json::{Map, Value};
+
+use super::call::CallContext;
+use super::grants::Access;
+use super::staging::{RowView, Seen};
 use super::state::GuestState;
+use crate::bindings::{clock, config, http, log, records, tool_types};
 use crate::clock::{Clock, rfc3339};
-use crate::store::{self, StoreError};
+use crate::store::records::{is_collection_name, is_record_id, merge_patch};
+use crate::store::{Record, StoreError};
 
-/// Most orders one `list-orders` call returns, whatever the guest asks for.
-const MAX_LISTED_ORDERS: u32 = 100;
-/// Longest note or log line a guest may hand the host, in bytes.
+/// Most rows one `query` returns, whatever the guest asks for.
+const MAX_QUERY_ROWS: u32 = 500;
+/// Largest document a guest may write, in bytes of JSON.
+const MAX_DOCUMENT_BYTES: usize = 256 << 10;
+/// Most rows one call may write.
+const MAX_WRITES_PER_CALL: usize = 1000;
+/// Longest log line a guest may hand the host, in bytes.
 const MAX_GUEST_TEXT: usize = 4096;
 
 fn clip(text: &str) -> &str {
@@ -22,160 +33,309 @@ fn clip(text: &str) -> &str {
     &text[..end]
 }
 
-impl From<store::OrderStatus> for orders::OrderStatus {
-    fn from(status: store::OrderStatus) -> Self {
-        use store::OrderStatus as S;
-        match status {
-            S::Pending => Self::Pending,
-            S::Processing => Self::Processing,
-            S::Shipped => Self::Shipped,
-            S::Delivered => Self::Delivered,
-            S::Cancelled => Self::Cancelled,
-            S::Returned => Self::Returned,
-        }
+type RecordsResult<T> = wasmtime::Result<Result<T, records::RecordsError>>;
+
+fn unavailable(error: StoreError) -> records::RecordsError {
+    tracing::error!("the record store failed during a plugin call: {error}");
+    records::RecordsError::Unavailable("the data store is not available".into())
+}
+
+fn row(view: RowView) -> records::Row {
+    records::Row {
+        id: view.id,
+        data: view.data.to_string(),
+        created_at: view.created_at,
+        updated_at: view.updated_at,
     }
 }
 
-impl From<orders::OrderStatus> for store::OrderStatus {
-    fn from(status: orders::OrderStatus) -> Self {
-        use orders::OrderStatus as W;
-        match status {
-            W::Pending => Self::Pending,
-            W::Processing => Self::Processing,
-            W::Shipped => Self::Shipped,
-            W::Delivered => Self::Delivered,
-            W::Cancelled => Self::Cancelled,
-            W::Returned => Self::Returned,
-        }
+fn parse_document(text: &str) -> Result<Value, records::RecordsError> {
+    if text.len() > MAX_DOCUMENT_BYTES {
+        return Err(records::RecordsError::Invalid(format!(
+            "the document is {} bytes; at most {MAX_DOCUMENT_BYTES} are allowed",
+            text.len()
+        )));
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(value @ Value::Object(_)) => Ok(value),
+        Ok(_) => Err(records::RecordsError::Invalid(
+            "a document must be a JSON object".into(),
+        )),
+        Err(e) => Err(records::RecordsError::Invalid(format!(
+            "the document is not JSON: {e}"
+        ))),
     }
 }
 
-impl From<store::Order> for orders::Order {
-    fn from(order: store::Order) -> Self {
-        orders::Order {
-            id: order.id,
-            status: order.status.into(),
-            placed_at: order.placed_at,
-            items: order
-                .items
+fn check_names(collection: &str, id: Option<&str>) -> Result<(), records::RecordsError> {
+    if !is_collection_name(collection) {
+        return Err(records::RecordsError::Invalid(format!(
+            "{collection:?} is not a collection name"
+        )));
+    }
+    if let Some(id) = id
+        && !is_record_id(id)
+    {
+        return Err(records::RecordsError::Invalid(format!(
+            "{id:?} is not a row id (1 to 128 printable characters)"
+        )));
+    }
+    Ok(())
+}
+
+impl GuestState {
+    /// The call's context, or the answer for a guest outside a customer call
+    /// (reading its manifest): no records at all.
+    fn context(&mut self) -> Result<&mut CallContext, records::RecordsError> {
+        self.call.as_mut().ok_or_else(|| {
+            records::RecordsError::Denied("records are only available during a tool call".into())
+        })
+    }
+}
+
+impl CallContext {
+    /// The stored row, unless the call wrote it already.
+    fn stored(&self, collection: &str, id: &str) -> Result<Option<Record>, records::RecordsError> {
+        self.scope
+            .store
+            .record(&self.scope.customer_id, collection, id)
+            .map_err(unavailable)
+    }
+
+    /// The row as the call sees it.
+    fn visible(
+        &self,
+        collection: &str,
+        id: &str,
+    ) -> Result<Option<RowView>, records::RecordsError> {
+        match self.staging.seen(collection, id) {
+            Seen::Staged(view) => Ok(view),
+            Seen::Unstaged => Ok(self.stored(collection, id)?.map(|r| RowView {
+                id: r.id,
+                data: r.data,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            })),
+        }
+    }
+
+    fn room_for_a_write(&self) -> Result<(), records::RecordsError> {
+        if self.staging.len() >= MAX_WRITES_PER_CALL {
+            return Err(records::RecordsError::Invalid(format!(
+                "one call may write at most {MAX_WRITES_PER_CALL} rows"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl records::Host for GuestState {
+    fn get(&mut self, collection: String, id: String) -> RecordsResult<Option<records::Row>> {
+        let call = match self.context() {
+            Ok(call) => call,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok((|| -> Result<_, records::RecordsError> {
+            check_names(&collection, Some(&id))?;
+            call.check_records(&collection, Access::Read)
+                .map_err(records::RecordsError::Denied)?;
+            Ok(call.visible(&collection, &id)?.map(row))
+        })())
+    }
+
+    fn query(
+        &mut self,
+        collection: String,
+        filter: String,
+        limit: u32,
+    ) -> RecordsResult<Vec<records::Row>> {
+        let call = match self.context() {
+            Ok(call) => call,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok((|| -> Result<_, records::RecordsError> {
+            check_names(&collection, None)?;
+            call.check_records(&collection, Access::Read)
+                .map_err(records::RecordsError::Denied)?;
+            let filter: Map<String, Value> =
+                match serde_json::from_str(if filter.trim().is_empty() {
+                    "{}"
+                } else {
+                    &filter
+                }) {
+                    Ok(Value::Object(map)) => map,
+                    _ => {
+                        return Err(records::RecordsError::Invalid(
+                            "the filter must be a JSON object of top-level fields and values"
+                                .into(),
+                        ));
+                    }
+                };
+            let stored = call
+                .scope
+                .store
+                .records(&call.scope.customer_id, &collection)
+                .map_err(unavailable)?;
+            let limit = limit.min(MAX_QUERY_ROWS) as usize;
+            Ok(call
+                .staging
+                .query(&collection, stored, &filter, limit)
                 .into_iter()
-                .map(|item| orders::LineItem {
-                    sku: item.sku,
-                    name: item.name,
-                    quantity: item.quantity,
-                    unit_price_cents: item.unit_price_cents,
-                })
-                .collect(),
-            total_cents: order.total_cents,
-            refunded_cents: order.refunded_cents,
-            currency: order.currency,
-            carrier: order.carrier,
-            tracking_number: order.tracking_number,
-            shipped_at: order.shipped_at,
-            delivered_at: order.delivered_at,
-            estimated_delivery: order.estimated_delivery,
-        }
+                .map(row)
+                .collect())
+        })())
+    }
+
+    fn insert(
+        &mut self,
+        collection: String,
+        id: Option<String>,
+        data: String,
+    ) -> RecordsResult<records::Row> {
+        let call = match self.context() {
+            Ok(call) => call,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok((|| -> Result<_, records::RecordsError> {
+            check_names(&collection, id.as_deref())?;
+            call.check_records(&collection, Access::ReadWrite)
+                .map_err(records::RecordsError::Denied)?;
+            call.room_for_a_write()?;
+            let data = parse_document(&data)?;
+            let id = match id {
+                Some(id) => {
+                    if call.visible(&collection, &id)?.is_some() {
+                        return Err(records::RecordsError::Conflict(format!(
+                            "{collection} already has a row {id}"
+                        )));
+                    }
+                    id
+                }
+                None => format!("{:016x}", rand::random::<u64>()),
+            };
+            let now = call.scope.clock.now();
+            call.staging.insert(&collection, &id, data, now);
+            Ok(row(call.visible(&collection, &id)?.expect("just staged")))
+        })())
+    }
+
+    fn update(
+        &mut self,
+        collection: String,
+        id: String,
+        change: records::Change,
+    ) -> RecordsResult<records::Row> {
+        let call = match self.context() {
+            Ok(call) => call,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok((|| -> Result<_, records::RecordsError> {
+            check_names(&collection, Some(&id))?;
+            call.check_records(&collection, Access::ReadWrite)
+                .map_err(records::RecordsError::Denied)?;
+            call.room_for_a_write()?;
+            let stored = match call.staging.seen(&collection, &id) {
+                Seen::Staged(None) => return Err(records::RecordsError::NotFound),
+                Seen::Staged(Some(_)) => None,
+                Seen::Unstaged => match call.stored(&collection, &id)? {
+                    Some(stored) => Some(stored),
+                    None => return Err(records::RecordsError::NotFound),
+                },
+            };
+            let current = call
+                .visible(&collection, &id)?
+                .ok_or(records::RecordsError::NotFound)?;
+            let data = match change {
+                records::Change::Replace(text) => parse_document(&text)?,
+                records::Change::Merge(text) => {
+                    let patch: Value = serde_json::from_str(&text).map_err(|e| {
+                        records::RecordsError::Invalid(format!("the merge patch is not JSON: {e}"))
+                    })?;
+                    if !patch.is_object() {
+                        return Err(records::RecordsError::Invalid(
+                            "a merge patch must be a JSON object".into(),
+                        ));
+                    }
+                    let mut data = current.data;
+                    merge_patch(&mut data, &patch);
+                    if data.to_string().len() > MAX_DOCUMENT_BYTES {
+                        return Err(records::RecordsError::Invalid(format!(
+                            "the document would exceed {MAX_DOCUMENT_BYTES} bytes"
+                        )));
+                    }
+                    data
+                }
+            };
+            let now = call.scope.clock.now();
+            call.staging
+                .update(&collection, &id, stored.as_ref(), data, now);
+            Ok(row(call.visible(&collection, &id)?.expect("just staged")))
+        })())
+    }
+
+    fn delete(&mut self, collection: String, id: String) -> RecordsResult<bool> {
+        let call = match self.context() {
+            Ok(call) => call,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok((|| -> Result<_, records::RecordsError> {
+            check_names(&collection, Some(&id))?;
+            call.check_records(&collection, Access::ReadWrite)
+                .map_err(records::RecordsError::Denied)?;
+            call.room_for_a_write()?;
+            let stored = match call.staging.seen(&collection, &id) {
+                Seen::Staged(None) => return Ok(false),
+                Seen::Staged(Some(_)) => None,
+                Seen::Unstaged => match call.stored(&collection, &id)? {
+                    Some(stored) => Some(stored),
+                    None => return Ok(false),
+                },
+            };
+            call.staging.delete(&collection, &id, stored.as_ref());
+            Ok(true)
+        })())
     }
 }
 
-/// A store failure on a write becomes a WIT error the plugin can explain.
-fn wit_store_error(error: StoreError) -> orders::StoreError {
-    match error {
-        StoreError::NotFound(_) => orders::StoreError::NotFound,
-        StoreError::Rejected(reason) => orders::StoreError::Rejected(reason),
-        other => {
-            tracing::error!("order store failed during a plugin call: {other}");
-            orders::StoreError::Unavailable("the order store is not available".into())
-        }
+impl http::Host for GuestState {
+    fn send(
+        &mut self,
+        request: http::Request,
+    ) -> wasmtime::Result<Result<http::Response, http::HttpError>> {
+        let plugin = self.plugin.clone();
+        let Some(call) = self.call.as_mut() else {
+            return Ok(Err(http::HttpError::Denied(
+                "HTTP is only available during a tool call".into(),
+            )));
+        };
+        Ok(super::http::send(call, &plugin, request))
     }
 }
 
-/// A store failure on a read has no WIT error to travel in: it traps, and the
-/// call is reported as a host failure.
-fn read_failure(error: StoreError) -> wasmtime::Error {
-    wasmtime::Error::msg(format!("the order store failed: {error}"))
-}
+impl config::Host for GuestState {
+    fn get(&mut self, name: String) -> wasmtime::Result<Option<String>> {
+        Ok(self
+            .call
+            .as_ref()
+            .and_then(|call| call.grant.settings.get(&name))
+            .map(Value::to_string))
+    }
 
-impl orders::Host for GuestState {
-    fn get_order(&mut self, id: String) -> wasmtime::Result<Option<orders::Order>> {
-        let Some(scope) = &self.scope else {
+    fn secret(&mut self, name: String) -> wasmtime::Result<Option<String>> {
+        let Some(call) = self.call.as_ref() else {
             return Ok(None);
         };
-        let order = scope
-            .store
-            .order(&scope.customer_id, &id)
-            .map_err(read_failure)?;
-        Ok(order.map(Into::into))
-    }
-
-    fn list_orders(&mut self, limit: u32) -> wasmtime::Result<Vec<orders::Order>> {
-        let Some(scope) = &self.scope else {
-            return Ok(Vec::new());
+        let Some(variable) = call.grant.secrets.get(&name) else {
+            return Ok(None);
         };
-        let limit = limit.min(MAX_LISTED_ORDERS) as usize;
-        let orders = scope
-            .store
-            .orders(&scope.customer_id, limit)
-            .map_err(read_failure)?;
-        Ok(orders.into_iter().map(Into::into).collect())
-    }
-
-    fn set_status(
-        &mut self,
-        id: String,
-        status: orders::OrderStatus,
-        note: String,
-    ) -> wasmtime::Result<Result<orders::Order, orders::StoreError>> {
-        let Some(scope) = &self.scope else {
-            return Ok(Err(orders::StoreError::NotFound));
-        };
-        let note = format!("{}: {}", self.plugin, clip(&note));
-        Ok(scope
-            .store
-            .set_order_status(
-                &scope.customer_id,
-                &id,
-                status.into(),
-                &note,
-                scope.clock.now(),
-            )
-            .map(Into::into)
-            .map_err(wit_store_error))
-    }
-
-    fn record_refund(
-        &mut self,
-        id: String,
-        amount_cents: i64,
-        reason: String,
-    ) -> wasmtime::Result<Result<orders::Refund, orders::StoreError>> {
-        let Some(scope) = &self.scope else {
-            return Ok(Err(orders::StoreError::NotFound));
-        };
-        Ok(scope
-            .store
-            .record_refund(
-                &scope.customer_id,
-                &id,
-                amount_cents,
-                clip(&reason),
-                scope.clock.now(),
-            )
-            .map(|refund| orders::Refund {
-                id: refund.id,
-                order_id: refund.order_id,
-                amount_cents: refund.amount_cents,
-                reason: refund.reason,
-                created_at: refund.created_at,
-            })
-            .map_err(wit_store_error))
+        Ok(std::env::var(variable).ok())
     }
 }
 
 impl clock::Host for GuestState {
     fn now(&mut self) -> wasmtime::Result<clock::Instant> {
-        let now = match &self.scope {
-            Some(scope) => scope.clock.now(),
+        let now = match &self.call {
+            Some(call) => call.scope.clock.now(),
             None => Clock::system().now(),
         };
         Ok(clock::Instant {

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use super::bindings::{WitEffect, WitToolManifest};
 use super::schema::JsonSchema;
+use crate::bindings::{WitEffect, WitToolManifest};
 
 /// What a tool does to the world.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
@@ -51,6 +51,8 @@ pub struct ToolManifest {
     pub params: JsonSchema,
     /// Schema of the result.
     pub result: JsonSchema,
+    /// Schema of what `facts` returns; `None` when the tool offers no facts.
+    pub facts: Option<JsonSchema>,
     /// Messages a customer might write when they want this tool.
     pub examples: Vec<String>,
 }
@@ -87,6 +89,20 @@ impl ToolManifest {
         }
         let result = JsonSchema::compile(&raw.result_schema)
             .map_err(|e| format!("{}: result-schema: {e}", raw.name))?;
+        let facts = match raw.facts_schema.trim() {
+            "" => None,
+            text => {
+                let schema = JsonSchema::compile(text)
+                    .map_err(|e| format!("{}: facts-schema: {e}", raw.name))?;
+                if schema.source().get("type").and_then(|t| t.as_str()) != Some("object") {
+                    return Err(format!(
+                        "{}: facts-schema must describe an object (\"type\": \"object\")",
+                        raw.name
+                    ));
+                }
+                Some(schema)
+            }
+        };
         if raw.examples.len() > MAX_EXAMPLES {
             return Err(format!(
                 "{}: {} examples; at most {MAX_EXAMPLES} are allowed",
@@ -112,6 +128,7 @@ impl ToolManifest {
             effect: raw.effect.into(),
             params,
             result,
+            facts,
             examples,
         })
     }
@@ -139,6 +156,7 @@ mod tests {
             description: "Does a thing.".into(),
             params_schema: params.into(),
             result_schema: r#"{"type": "object"}"#.into(),
+            facts_schema: String::new(),
             effect: WitEffect::ReadOnly,
             version: "1.0.0".into(),
             examples: vec!["do the thing".into()],
@@ -165,6 +183,27 @@ mod tests {
                 .unwrap()
                 .contains("at most 50")
         );
+    }
+
+    #[test]
+    fn facts_schemas_are_optional_objects() {
+        let mut manifest = raw("cancel_order", r#"{"type": "object"}"#);
+        assert!(
+            ToolManifest::validate(manifest.clone())
+                .unwrap()
+                .facts
+                .is_none()
+        );
+        manifest.facts_schema = r#"{"type": "object", "required": ["placed_at"]}"#.into();
+        assert!(
+            ToolManifest::validate(manifest.clone())
+                .unwrap()
+                .facts
+                .is_some()
+        );
+        manifest.facts_schema = r#"{"type": "array"}"#.into();
+        let err = ToolManifest::validate(manifest).err().unwrap();
+        assert!(err.contains("facts-schema"), "{err}");
     }
 
     #[test]

@@ -1,19 +1,28 @@
-//! One loaded tool plugin: a compiled component, ready to instantiate, and
-//! its validated manifest.
+//! One loaded tool plugin: a compiled component, ready to instantiate, its
+//! validated manifest, and the grant it runs under.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use parking_lot::RwLock;
 use serde_json::Value;
 use tracing::field::Empty;
 
-use super::bindings::{ToolPre, WitToolManifest};
+use super::call::{CallContext, CallMode};
 use super::error::{LoadError, ToolError, result_violations};
+use super::grants::PluginGrant;
 use super::manifest::ToolManifest;
 use super::sandbox::Sandbox;
 use super::scope::CustomerScope;
+use super::staging::Staging;
 use super::state::GuestState;
+use crate::bindings::WitToolManifest;
+use crate::bindings::tool::ToolPre;
+use crate::store::StoreError;
+
+/// How often a call whose writes conflicted with another call is run again.
+const CONFLICT_ATTEMPTS: usize = 3;
 
 /// A tool plugin that passed loading: compiled, linked and described.
 ///
@@ -23,10 +32,19 @@ use super::state::GuestState;
 /// reload installs the next one.
 pub struct Plugin {
     path: PathBuf,
+    /// The file name without `.wasm`: what the plugin's grant is filed under.
+    grant_name: Arc<str>,
     digest: String,
     manifest: ToolManifest,
     pre: ToolPre<GuestState>,
     sandbox: Arc<Sandbox>,
+    grant: RwLock<Arc<PluginGrant>>,
+}
+
+/// What a successful guest call returned, before the host checks it.
+enum Returned {
+    Text(String),
+    Refused(ToolError),
 }
 
 impl Plugin {
@@ -39,7 +57,8 @@ impl Plugin {
         Self::from_bytes(sandbox, path, &bytes)
     }
 
-    /// Compiles and checks component `bytes` that were read from `path`.
+    /// Compiles and checks component `bytes` that were read from `path`. The
+    /// plugin is granted nothing until [`set_grant`](Self::set_grant).
     pub fn from_bytes(
         sandbox: &Arc<Sandbox>,
         path: &Path,
@@ -58,7 +77,7 @@ impl Plugin {
             .unwrap_or_default()
             .to_string_lossy()
             .into();
-        let mut store = sandbox.new_store(file_name, None);
+        let mut store = sandbox.new_store(file_name, None, None);
         let raw: Result<WitToolManifest, _> = pre
             .instantiate(&mut store)
             .and_then(|tool| tool.call_manifest(&mut store));
@@ -74,10 +93,16 @@ impl Plugin {
             })?;
         Ok(Plugin {
             path: path.to_path_buf(),
+            grant_name: path
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into(),
             digest: digest_of(bytes),
             manifest,
             pre,
             sandbox: sandbox.clone(),
+            grant: RwLock::new(Arc::new(PluginGrant::default())),
         })
     }
 
@@ -96,9 +121,24 @@ impl Plugin {
         &self.path
     }
 
+    /// The name its grant is filed under: the file name without `.wasm`.
+    pub fn grant_name(&self) -> &str {
+        &self.grant_name
+    }
+
     /// SHA-256 of the component's bytes, hex-encoded.
     pub fn digest(&self) -> &str {
         &self.digest
+    }
+
+    /// What the plugin may touch.
+    pub fn grant(&self) -> Arc<PluginGrant> {
+        self.grant.read().clone()
+    }
+
+    /// Replaces what the plugin may touch; calls in flight keep the old grant.
+    pub fn set_grant(&self, grant: PluginGrant) {
+        *self.grant.write() = Arc::new(grant);
     }
 
     /// Checks `args` against the tool's `params-schema` without running it.
@@ -115,20 +155,87 @@ impl Plugin {
     }
 
     /// Runs the tool for `scope`'s customer: arguments checked against
-    /// `params-schema` first, the result against `result-schema` after.
+    /// `params-schema` first, the result against `result-schema` after, and
+    /// the call's writes committed together only if it succeeded.
     pub fn invoke(&self, scope: &CustomerScope, args: &Value) -> Result<Value, ToolError> {
-        let name = self.manifest.name.as_str();
-        let span = tracing::info_span!(
-            "tool.call",
-            tool = name,
-            version = %self.manifest.version,
-            customer = %scope.customer_id,
-            outcome = Empty,
-            micros = Empty,
-        );
+        self.traced("tool.call", scope, || {
+            self.check_args(args)?;
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                match self.run(scope, args, CallMode::Invoke) {
+                    Err(Conflicted { retry: true, .. }) if attempt < CONFLICT_ATTEMPTS => {
+                        tracing::debug!(
+                            attempt,
+                            "records changed under the call; running it again"
+                        );
+                    }
+                    Err(Conflicted { error, .. }) => return Err(error),
+                    Ok(value) => {
+                        let violations = self.manifest.result.violations(&value);
+                        if !violations.is_empty() {
+                            return Err(ToolError::InvalidResult {
+                                tool: self.manifest.name.clone(),
+                                detail: result_violations(&violations),
+                            });
+                        }
+                        return Ok(value);
+                    }
+                }
+            }
+        })
+    }
+
+    /// Looks up what the policies need to judge a call with `args`: the
+    /// tool's `facts` export, run read-only, its answer checked against the
+    /// tool's `facts-schema`. A business error (the plugin's own refusal)
+    /// comes back as [`ToolError::Failed`].
+    pub fn facts(&self, scope: &CustomerScope, args: &Value) -> Result<Value, ToolError> {
+        self.traced("tool.facts", scope, || {
+            self.check_args(args)?;
+            let value = self
+                .run(scope, args, CallMode::Facts)
+                .map_err(|conflicted| conflicted.error)?;
+            if !value.is_object() {
+                return Err(ToolError::InvalidResult {
+                    tool: self.manifest.name.clone(),
+                    detail: "facts must be a JSON object".into(),
+                });
+            }
+            if let Some(schema) = &self.manifest.facts {
+                let violations = schema.violations(&value);
+                if !violations.is_empty() {
+                    return Err(ToolError::InvalidResult {
+                        tool: self.manifest.name.clone(),
+                        detail: format!(
+                            "its facts break its facts-schema: {}",
+                            super::schema::describe(&violations)
+                        ),
+                    });
+                }
+            }
+            Ok(value)
+        })
+    }
+
+    fn traced(
+        &self,
+        name: &'static str,
+        scope: &CustomerScope,
+        body: impl FnOnce() -> Result<Value, ToolError>,
+    ) -> Result<Value, ToolError> {
+        let tool = self.manifest.name.as_str();
+        let span = match name {
+            "tool.facts" => {
+                tracing::info_span!("tool.facts", tool, customer = %scope.customer_id, outcome = Empty, micros = Empty)
+            }
+            _ => {
+                tracing::info_span!("tool.call", tool, version = %self.manifest.version, customer = %scope.customer_id, outcome = Empty, micros = Empty)
+            }
+        };
         let _entered = span.enter();
         let started = Instant::now();
-        let outcome = self.run(scope, args);
+        let outcome = body();
         span.record("micros", started.elapsed().as_micros() as u64);
         span.record(
             "outcome",
@@ -140,46 +247,116 @@ impl Plugin {
         if let Err(e) = &outcome
             && !e.is_business_failure()
         {
-            tracing::warn!("tool call failed: {e}");
+            tracing::warn!("{name} failed: {e}");
         }
         outcome
     }
 
-    fn run(&self, scope: &CustomerScope, args: &Value) -> Result<Value, ToolError> {
-        self.check_args(args)?;
+    /// One guest call in a fresh store. On success in invoke mode the staged
+    /// writes are committed; any failure leaves the store untouched.
+    fn run(
+        &self,
+        scope: &CustomerScope,
+        args: &Value,
+        mode: CallMode,
+    ) -> Result<Value, Conflicted> {
         let tool = &self.manifest.name;
+        let grant = self.grant();
+        let timeout = grant.timeout_ms.map(Duration::from_millis);
+        let call = CallContext {
+            scope: scope.clone(),
+            grant_name: self.grant_name.clone(),
+            grant,
+            mode,
+            staging: Staging::default(),
+            denials: Vec::new(),
+            http_requests: 0,
+            http: self.sandbox.http(),
+            deadline: self.sandbox.deadline(timeout),
+        };
         let mut store = self
             .sandbox
-            .new_store(tool.as_str().into(), Some(scope.clone()));
+            .new_store(tool.as_str().into(), Some(call), timeout);
+        let args_text = args.to_string();
         let returned = self
             .pre
             .instantiate(&mut store)
-            .and_then(|instance| instance.call_invoke(&mut store, &args.to_string()));
+            .and_then(|instance| match mode {
+                CallMode::Invoke => instance.call_invoke(&mut store, &args_text),
+                CallMode::Facts => instance.call_facts(&mut store, &args_text),
+            });
         store.data().flush_output();
+        let fail = |error| Conflicted {
+            error,
+            retry: false,
+        };
+        let returned = match returned {
+            Ok(Ok(text)) => Returned::Text(text),
+            Ok(Err(refusal)) => Returned::Refused(ToolError::Failed {
+                tool: tool.clone(),
+                code: refusal.code,
+                message: refusal.message,
+            }),
+            Err(e) => {
+                let failure = self.sandbox.failure_within(
+                    &store,
+                    e,
+                    timeout.unwrap_or(self.sandbox.config().timeout),
+                );
+                let error = ToolError::from_guest(tool, failure);
+                return Err(fail(self.explain_denial(&store, error)));
+            }
+        };
         let text = match returned {
-            Ok(Ok(text)) => text,
-            Ok(Err(refusal)) => {
-                return Err(ToolError::Failed {
-                    tool: tool.clone(),
-                    code: refusal.code,
-                    message: refusal.message,
+            Returned::Text(text) => text,
+            Returned::Refused(error) => return Err(fail(self.explain_denial(&store, error))),
+        };
+        let value: Value = serde_json::from_str(&text).map_err(|e| {
+            fail(ToolError::InvalidResult {
+                tool: tool.clone(),
+                detail: format!("it is not JSON ({e})"),
+            })
+        })?;
+        let call = store.data().call.as_ref().expect("a call has its context");
+        let writes = call.staging.writes();
+        if mode == CallMode::Invoke && !writes.is_empty() {
+            if let Err(e) = scope.store.commit(&scope.customer_id, &writes) {
+                return Err(match e {
+                    StoreError::Conflict(detail) => Conflicted {
+                        // A call that talked to another system is not repeated.
+                        retry: call.http_requests == 0,
+                        error: ToolError::Conflict {
+                            tool: tool.clone(),
+                            detail,
+                        },
+                    },
+                    other => fail(ToolError::Host {
+                        tool: tool.clone(),
+                        detail: format!("saving the call's changes: {other}"),
+                    }),
                 });
             }
-            Err(e) => return Err(ToolError::from_guest(tool, self.sandbox.failure(&store, e))),
-        };
-        let value: Value = serde_json::from_str(&text).map_err(|e| ToolError::InvalidResult {
-            tool: tool.clone(),
-            detail: format!("it is not JSON ({e})"),
-        })?;
-        let violations = self.manifest.result.violations(&value);
-        if !violations.is_empty() {
-            return Err(ToolError::InvalidResult {
-                tool: tool.clone(),
-                detail: result_violations(&violations),
-            });
         }
         Ok(value)
     }
+
+    /// A call that failed after being refused a permission is reported as
+    /// the missing permission, whatever the plugin made of the refusal.
+    fn explain_denial(&self, store: &wasmtime::Store<GuestState>, error: ToolError) -> ToolError {
+        match store.data().call.as_ref().and_then(|c| c.denials.first()) {
+            Some(advice) => ToolError::PermissionDenied {
+                tool: self.manifest.name.clone(),
+                permission: advice.clone(),
+            },
+            None => error,
+        }
+    }
+}
+
+/// A failed run, and whether running it again may succeed.
+struct Conflicted {
+    error: ToolError,
+    retry: bool,
 }
 
 /// SHA-256 of component bytes, hex-encoded: how a reload recognises an unchanged file.

@@ -9,6 +9,7 @@ use parking_lot::RwLock;
 use serde_json::Value;
 
 use super::error::{LoadError, ToolError, available_list};
+use super::grants::Grants;
 use super::plugin::Plugin;
 use super::sandbox::Sandbox;
 use super::scope::CustomerScope;
@@ -57,6 +58,66 @@ impl ReloadReport {
     }
 }
 
+/// Where the plugins and their grants come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginPaths {
+    /// The directory of `.wasm` components.
+    pub modules: PathBuf,
+    /// The grants file (`plugins.toml`); `None` grants nothing to anyone.
+    pub grants: Option<PathBuf>,
+}
+
+impl PluginPaths {
+    /// The plugins built with deskhand, with the grants in the repository's
+    /// `plugins/plugins.toml`.
+    pub fn builtin() -> Self {
+        PluginPaths {
+            modules: PathBuf::from(super::BUILTIN_PLUGINS_DIR),
+            grants: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/plugins.toml")),
+        }
+    }
+
+    /// The components in `dir`, with the grants in `dir/plugins.toml` (none
+    /// if that file does not exist).
+    pub fn dir(dir: impl Into<PathBuf>) -> Self {
+        let modules = dir.into();
+        PluginPaths {
+            grants: Some(modules.join("plugins.toml")),
+            modules,
+        }
+    }
+
+    /// The same components with the grants in `file`.
+    pub fn with_grants(mut self, file: impl Into<PathBuf>) -> Self {
+        self.grants = Some(file.into());
+        self
+    }
+}
+
+impl From<&str> for PluginPaths {
+    fn from(dir: &str) -> Self {
+        PluginPaths::dir(dir)
+    }
+}
+
+impl From<&Path> for PluginPaths {
+    fn from(dir: &Path) -> Self {
+        PluginPaths::dir(dir)
+    }
+}
+
+impl From<PathBuf> for PluginPaths {
+    fn from(dir: PathBuf) -> Self {
+        PluginPaths::dir(dir)
+    }
+}
+
+impl From<&PathBuf> for PluginPaths {
+    fn from(dir: &PathBuf) -> Self {
+        PluginPaths::dir(dir.clone())
+    }
+}
+
 /// The tool plugins of one directory.
 ///
 /// Every `.wasm` file in the directory is loaded; a file that fails is
@@ -66,15 +127,22 @@ impl ReloadReport {
 pub struct PluginRegistry {
     sandbox: Arc<Sandbox>,
     dir: PathBuf,
+    grants_file: Option<PathBuf>,
+    grants: RwLock<Arc<Grants>>,
     catalog: RwLock<Arc<Catalog>>,
 }
 
 impl PluginRegistry {
-    /// Loads every plugin in `dir`. Fails only if the directory cannot be read.
-    pub fn load(sandbox: Arc<Sandbox>, dir: impl Into<PathBuf>) -> Result<Self, LoadError> {
+    /// Loads every plugin in `paths.modules` with the grants of
+    /// `paths.grants`. Fails only if the directory cannot be read or the
+    /// grants file is broken.
+    pub fn load(sandbox: Arc<Sandbox>, paths: impl Into<PluginPaths>) -> Result<Self, LoadError> {
+        let paths = paths.into();
         let registry = PluginRegistry {
             sandbox,
-            dir: dir.into(),
+            dir: paths.modules,
+            grants_file: paths.grants,
+            grants: RwLock::new(Arc::new(Grants::none())),
             catalog: RwLock::new(Arc::new(Catalog::default())),
         };
         registry.reload()?;
@@ -87,6 +155,16 @@ impl PluginRegistry {
     /// The directory the plugins come from.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The grants file, if any.
+    pub fn grants_file(&self) -> Option<&Path> {
+        self.grants_file.as_deref()
+    }
+
+    /// The grants in force.
+    pub fn grants(&self) -> Arc<Grants> {
+        self.grants.read().clone()
     }
 
     /// The sandbox the plugins run in.
@@ -131,6 +209,24 @@ impl PluginRegistry {
     /// not recompiled; a file that now fails keeps its last working version.
     pub fn reload(&self) -> Result<ReloadReport, LoadError> {
         let files = wasm_files(&self.dir)?;
+        let grants = match &self.grants_file {
+            None => Arc::new(Grants::none()),
+            Some(path) => match Grants::load(path) {
+                Ok(grants) => Arc::new(grants),
+                // A broken edit of a live file keeps the grants in force;
+                // at start there are none to keep, and loading fails.
+                Err(e) if self.catalog.read().by_name.is_empty() => {
+                    return Err(LoadError::Grants {
+                        path: path.clone(),
+                        reason: e.reason,
+                    });
+                }
+                Err(e) => {
+                    tracing::error!("plugin grants not reloaded, the previous ones stay: {e}");
+                    self.grants()
+                }
+            },
+        };
         let previous = self.catalog();
         let previous_by_path: BTreeMap<&Path, &Arc<Plugin>> =
             previous.by_name.values().map(|p| (p.path(), p)).collect();
@@ -189,6 +285,10 @@ impl PluginRegistry {
                 report.removed.push(name.clone());
             }
         }
+        for plugin in next.by_name.values() {
+            plugin.set_grant(grants.of(plugin.grant_name()));
+        }
+        *self.grants.write() = grants;
         *self.catalog.write() = Arc::new(next);
         if !report.is_empty() {
             tracing::info!(
@@ -221,13 +321,29 @@ fn wasm_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 
 impl PluginRegistry {
     /// Reloads the registry whenever a `.wasm` file in its directory is added,
-    /// replaced or removed, until the returned watcher is dropped.
+    /// replaced or removed, or the grants file changes, until the returned
+    /// watcher is dropped.
     pub fn watch(self: &Arc<Self>) -> Result<crate::watch::FileWatcher, crate::watch::WatchError> {
         let registry = Arc::downgrade(self);
+        let grants_file = self.grants_file.clone();
+        let mut dirs = vec![self.dir.as_path()];
+        if let Some(parent) = self
+            .grants_file
+            .as_deref()
+            .and_then(Path::parent)
+            .filter(|p| p.is_dir() && *p != self.dir.as_path())
+        {
+            dirs.push(parent);
+        }
         crate::watch::FileWatcher::spawn(
             "plugins",
-            &[self.dir.as_path()],
-            |path| path.extension().is_some_and(|ext| ext == "wasm"),
+            &dirs,
+            move |path| {
+                path.extension().is_some_and(|ext| ext == "wasm")
+                    || grants_file
+                        .as_deref()
+                        .is_some_and(|g| path.file_name() == g.file_name())
+            },
             move || {
                 if let Some(registry) = registry.upgrade()
                     && let Err(e) = registry.reload()

@@ -3,18 +3,20 @@
 //! One [`Sandbox`] per process: a pooling allocator (instantiation in
 //! microseconds), epoch interruption for wall-clock deadlines, and a linker
 //! that offers WASI without any ambient capability plus deskhand's own
-//! `orders`, `clock` and `log` imports.
+//! `records`, `http`, `config`, `clock` and `log` imports, each limited by
+//! the calling plugin's grant.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
-use super::bindings::Tool;
-use super::scope::CustomerScope;
+use super::call::CallContext;
+use super::http::HttpClient;
 use super::state::GuestState;
+use crate::bindings::tool::Tool;
 
 /// How often the engine's epoch advances; the resolution of call deadlines.
 const EPOCH_TICK: Duration = Duration::from_millis(2);
@@ -57,6 +59,8 @@ pub struct Sandbox {
     pub(crate) engine: Engine,
     pub(crate) linker: Linker<GuestState>,
     pub(crate) config: SandboxConfig,
+    /// Started on the first plugin call that needs it.
+    http: OnceLock<Arc<HttpClient>>,
 }
 
 impl Sandbox {
@@ -106,11 +110,12 @@ impl Sandbox {
         // Policies run in this sandbox too. Besides `log` and WASI they import
         // only their types-only interface, which has nothing to link but must
         // exist as an instance.
-        linker.instance("deskhand:plugin/policy-types@0.1.0")?;
+        linker.instance("deskhand:plugin/policy-types@0.2.0")?;
         Ok(Arc::new(Sandbox {
             engine,
             linker,
             config,
+            http: OnceLock::new(),
         }))
     }
 
@@ -128,19 +133,32 @@ impl Sandbox {
     }
 
     /// A fresh store for one guest call, with the call deadline and memory
-    /// cap armed. `scope` is `None` when no customer is involved (reading a
-    /// manifest, evaluating a policy).
+    /// cap armed. `call` is `None` when no customer is involved (reading a
+    /// manifest, evaluating a policy); `timeout` replaces the sandbox's
+    /// default budget for plugins granted a longer one.
     pub(crate) fn new_store(
         &self,
         guest: Arc<str>,
-        scope: Option<CustomerScope>,
+        call: Option<CallContext>,
+        timeout: Option<Duration>,
     ) -> Store<GuestState> {
-        let state = GuestState::new(guest, scope, self.config.memory_limit);
+        let timeout = timeout.unwrap_or(self.config.timeout);
+        let state = GuestState::new(guest, call, self.config.memory_limit);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
-        store.set_epoch_deadline(self.deadline_ticks());
+        store.set_epoch_deadline(Self::ticks(timeout));
         store.epoch_deadline_trap();
         store
+    }
+
+    /// The HTTP client for plugin requests.
+    pub(crate) fn http(&self) -> Arc<HttpClient> {
+        self.http.get_or_init(HttpClient::start).clone()
+    }
+
+    /// When a call started now with `timeout` (or the default) must end.
+    pub(crate) fn deadline(&self, timeout: Option<Duration>) -> Instant {
+        Instant::now() + timeout.unwrap_or(self.config.timeout)
     }
 
     /// What a failed guest call amounts to.
@@ -149,6 +167,16 @@ impl Sandbox {
         store: &Store<GuestState>,
         error: wasmtime::Error,
     ) -> GuestFailure {
+        self.failure_within(store, error, self.config.timeout)
+    }
+
+    /// Like [`failure`](Self::failure), for a call that had `timeout`.
+    pub(crate) fn failure_within(
+        &self,
+        store: &Store<GuestState>,
+        error: wasmtime::Error,
+        timeout: Duration,
+    ) -> GuestFailure {
         if store.data().memory.exceeded {
             return GuestFailure::OutOfMemory {
                 limit_mib: self.config.memory_limit >> 20,
@@ -156,7 +184,7 @@ impl Sandbox {
         }
         match error.downcast_ref::<Trap>() {
             Some(Trap::Interrupt) => GuestFailure::Timeout {
-                limit_ms: self.config.timeout.as_millis() as u64,
+                limit_ms: timeout.as_millis() as u64,
             },
             Some(trap) => GuestFailure::Crashed {
                 detail: match store.data().last_error_line() {
@@ -170,9 +198,9 @@ impl Sandbox {
         }
     }
 
-    /// The call deadline in epoch ticks.
-    pub(crate) fn deadline_ticks(&self) -> u64 {
-        let ticks = self.config.timeout.as_micros() / EPOCH_TICK.as_micros();
+    /// A call budget in epoch ticks.
+    fn ticks(timeout: Duration) -> u64 {
+        let ticks = timeout.as_micros() / EPOCH_TICK.as_micros();
         u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
     }
 }

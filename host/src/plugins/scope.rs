@@ -1,27 +1,27 @@
-//! What one plugin call may see: one customer's orders and the clock.
+//! Whom one plugin call is for: one customer, their records, the clock.
 
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::store::OrderStore;
+use crate::store::RecordStore;
 
 /// The customer a call is made for, taken from the session, never from text.
 ///
-/// The host scopes every `orders` import through this value, so a plugin
+/// The host scopes every `records` import through this value, so a plugin
 /// cannot name, and therefore cannot reach, another customer.
 #[derive(Clone)]
 pub struct CustomerScope {
     /// The session's customer.
     pub customer_id: String,
-    /// Where the orders live.
-    pub store: Arc<dyn OrderStore>,
+    /// Where the records live.
+    pub store: Arc<dyn RecordStore>,
     /// The business clock.
     pub clock: Clock,
 }
 
 impl CustomerScope {
     /// A scope for `customer_id` over `store`, with `clock`.
-    pub fn new(customer_id: impl Into<String>, store: Arc<dyn OrderStore>, clock: Clock) -> Self {
+    pub fn new(customer_id: impl Into<String>, store: Arc<dyn RecordStore>, clock: Clock) -> Self {
         CustomerScope {
             customer_id: customer_id.into(),
             store,

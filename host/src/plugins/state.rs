@@ -7,7 +7,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::scope::CustomerScope;
+use super::call::CallContext;
 
 /// How much of a plugin's stdout/stderr is kept for the log, per call.
 const CAPTURED_OUTPUT_BYTES: usize = 64 << 10;
@@ -18,8 +18,9 @@ pub struct GuestState {
     wasi: WasiCtx,
     table: ResourceTable,
     pub(crate) memory: MemoryCap,
-    /// `None` while the host reads the manifest: no customer, no orders.
-    pub(crate) scope: Option<CustomerScope>,
+    /// `None` while the host reads a manifest or runs a policy: no
+    /// customer, no records, no network.
+    pub(crate) call: Option<CallContext>,
     /// The plugin's tool name (or file name before the manifest is known), for logs.
     pub(crate) plugin: Arc<str>,
     stdout: MemoryOutputPipe,
@@ -29,7 +30,7 @@ pub struct GuestState {
 impl GuestState {
     /// A sandbox with no ambient capability: no files, no environment, no
     /// arguments, no network; stdout and stderr are captured for the log.
-    pub(crate) fn new(plugin: Arc<str>, scope: Option<CustomerScope>, memory_limit: usize) -> Self {
+    pub(crate) fn new(plugin: Arc<str>, call: Option<CallContext>, memory_limit: usize) -> Self {
         let stdout = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
         let stderr = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
         let wasi = WasiCtx::builder()
@@ -43,7 +44,7 @@ impl GuestState {
             wasi,
             table: ResourceTable::new(),
             memory: MemoryCap::new(memory_limit),
-            scope,
+            call,
             plugin,
             stdout,
             stderr,

@@ -15,8 +15,10 @@
 //! expect = "deny"
 //! code = "outside-cancellation-window"   # optional
 //! reason_contains = ["10 days", "20 days ago"]  # optional
-//! order = { id = "1001", status = "processing", placed_hours_ago = 480, total = 59.90 }
-//! refunds = [{ order_id = "1001", amount = 10.0, days_ago = 3 }]
+//! # What the tool's `facts` would return (optional, default {}). A string
+//! # "N days ago" / "N hours ago" / "N minutes ago" (or "in N days") is
+//! # unix seconds relative to `now`.
+//! facts = { order_id = "1001", status = "processing", placed_at = "480 hours ago", total_cents = 5990 }
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -28,10 +30,6 @@ use super::decision::{Decision, Verdict};
 use super::request::PolicyRequest;
 use super::set::PolicySet;
 use crate::plugins::Effect;
-use crate::store::{Order, OrderStatus, Refund};
-
-const HOUR: f64 = 3_600.0;
-const DAY: f64 = 86_400.0;
 /// 2026-06-15T12:00:00Z, the default `now` of a case.
 const DEFAULT_NOW: i64 = 1_781_524_800;
 
@@ -59,32 +57,8 @@ struct RawCase {
     code: Option<String>,
     #[serde(default)]
     reason_contains: Vec<String>,
-    order: Option<RawOrder>,
     #[serde(default)]
-    refunds: Vec<RawRefund>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawOrder {
-    id: String,
-    status: String,
-    placed_days_ago: Option<f64>,
-    placed_hours_ago: Option<f64>,
-    total: f64,
-    #[serde(default)]
-    refunded: f64,
-    currency: Option<String>,
-    delivered_days_ago: Option<f64>,
-    delivered_hours_ago: Option<f64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRefund {
-    order_id: String,
-    amount: f64,
-    days_ago: f64,
+    facts: toml::Table,
 }
 
 /// One test case, ready to run.
@@ -113,15 +87,36 @@ pub struct CaseOutcome {
     pub detail: String,
 }
 
-fn cents(amount: f64) -> i64 {
-    (amount * 100.0).round() as i64
+/// `"20 days ago"`, `"239 hours ago"`, `"in 4 days"` as unix seconds
+/// relative to `now`; anything else is left alone.
+fn relative_time(text: &str, now: i64) -> Option<i64> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let (amount, unit, sign) = match words.as_slice() {
+        [amount, unit, "ago"] => (*amount, *unit, -1),
+        ["in", amount, unit] => (*amount, *unit, 1),
+        _ => return None,
+    };
+    let amount: f64 = amount.parse().ok()?;
+    let seconds = match unit.trim_end_matches('s') {
+        "day" => 86_400.0,
+        "hour" => 3_600.0,
+        "minute" => 60.0,
+        "second" => 1.0,
+        _ => return None,
+    };
+    Some(now + sign * (amount * seconds).round() as i64)
 }
 
-fn ago(now: i64, days: Option<f64>, hours: Option<f64>) -> Option<i64> {
-    match (days, hours) {
-        (Some(d), _) => Some(now - (d * DAY).round() as i64),
-        (None, Some(h)) => Some(now - (h * HOUR).round() as i64),
-        (None, None) => None,
+fn resolve_times(value: &mut Value, now: i64) {
+    match value {
+        Value::String(text) => {
+            if let Some(at) = relative_time(text, now) {
+                *value = Value::from(at);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| resolve_times(v, now)),
+        Value::Object(map) => map.values_mut().for_each(|v| resolve_times(v, now)),
+        _ => {}
     }
 }
 
@@ -143,47 +138,6 @@ impl RawCase {
                 "{here}: `params` needs `policy`: parameters belong to one policy"
             ));
         }
-        let order = match self.order {
-            Some(o) => {
-                let status: OrderStatus = o
-                    .status
-                    .parse()
-                    .map_err(|e| format!("{here}: order.status: {e}"))?;
-                let placed_at =
-                    ago(now, o.placed_days_ago, o.placed_hours_ago).ok_or_else(|| {
-                        format!("{here}: order needs placed_days_ago or placed_hours_ago")
-                    })?;
-                Some(Order {
-                    id: o.id,
-                    customer_id: "C-TEST".into(),
-                    status,
-                    placed_at,
-                    items: Vec::new(),
-                    total_cents: cents(o.total),
-                    refunded_cents: cents(o.refunded),
-                    currency: o.currency.unwrap_or_else(|| "EUR".into()),
-                    carrier: None,
-                    tracking_number: None,
-                    shipped_at: None,
-                    delivered_at: ago(now, o.delivered_days_ago, o.delivered_hours_ago),
-                    estimated_delivery: None,
-                })
-            }
-            None => None,
-        };
-        let refunds = self
-            .refunds
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| Refund {
-                id: i as i64 + 1,
-                order_id: r.order_id,
-                customer_id: "C-TEST".into(),
-                amount_cents: cents(r.amount),
-                reason: "earlier refund".into(),
-                created_at: now - (r.days_ago * DAY).round() as i64,
-            })
-            .collect();
         let json =
             |table: toml::Table| serde_json::to_value(table).map_err(|e| format!("{here}: {e}"));
         Ok(PolicyCase {
@@ -195,9 +149,12 @@ impl RawCase {
                 tool: self.tool,
                 effect: self.effect.unwrap_or(Effect::Reversible),
                 args: json(self.args)?,
+                facts: {
+                    let mut facts = json(self.facts)?;
+                    resolve_times(&mut facts, now);
+                    facts
+                },
                 customer_id: "C-TEST".into(),
-                order,
-                refunds,
                 confirmed: self.confirmed,
                 now,
             },
@@ -278,5 +235,22 @@ fn run_case(set: &PolicySet, case: &PolicyCase) -> CaseOutcome {
         outcome(true, got)
     } else {
         outcome(false, format!("got {got}; {}", problems.join("; ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times_read_like_the_policy_rules() {
+        let now = DEFAULT_NOW;
+        assert_eq!(relative_time("20 days ago", now), Some(now - 20 * 86_400));
+        assert_eq!(relative_time("1 day ago", now), Some(now - 86_400));
+        assert_eq!(relative_time("239 hours ago", now), Some(now - 239 * 3_600));
+        assert_eq!(relative_time("in 4 days", now), Some(now + 4 * 86_400));
+        assert_eq!(relative_time("0 hours ago", now), Some(now));
+        assert_eq!(relative_time("processing", now), None);
+        assert_eq!(relative_time("many days ago", now), None);
     }
 }

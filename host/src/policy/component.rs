@@ -3,10 +3,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::bindings::{PolicyPre, types};
 use super::decision::{PolicyDecision, Verdict};
 use super::request::PolicyRequest;
-use crate::plugins::{JsonSchema, Sandbox};
+use crate::bindings::policy::PolicyPre;
+use crate::bindings::policy_types as types;
+use crate::plugins::{JsonSchema, Sandbox, schema_describe};
 
 /// The answer when a policy itself fails: the safe choice is not to act.
 pub const FAILED_POLICY_REASON: &str =
@@ -18,6 +19,7 @@ pub struct PolicyComponent {
     description: String,
     tools: Vec<String>,
     params_schema: JsonSchema,
+    facts_schema: JsonSchema,
     digest: String,
     pre: PolicyPre<crate::plugins::state::GuestState>,
     sandbox: Arc<Sandbox>,
@@ -31,7 +33,7 @@ impl PolicyComponent {
             .map_err(|e| format!("{file_name}: not a component: {e}"))?;
         let pre = PolicyPre::new(instance_pre)
             .map_err(|e| format!("{file_name}: it does not export the policy world: {e:#}"))?;
-        let mut store = sandbox.new_store(file_name.into(), None);
+        let mut store = sandbox.new_store(file_name.into(), None, None);
         let manifest = pre
             .instantiate(&mut store)
             .and_then(|p| p.call_manifest(&mut store));
@@ -40,6 +42,12 @@ impl PolicyComponent {
             .map_err(|e| format!("{file_name}: manifest() {}", sandbox.failure(&store, e)))?;
         let params_schema = JsonSchema::compile(&manifest.params_schema)
             .map_err(|e| format!("{file_name}: params-schema: {e}"))?;
+        let facts_text = match manifest.facts_schema.trim() {
+            "" => "{}",
+            text => text,
+        };
+        let facts_schema = JsonSchema::compile(facts_text)
+            .map_err(|e| format!("{file_name}: facts-schema: {e}"))?;
         if manifest.tools.is_empty() {
             return Err(format!(
                 "{file_name}: the manifest names no tools (use \"*\" for every tool)"
@@ -50,6 +58,7 @@ impl PolicyComponent {
             description: manifest.description,
             tools: manifest.tools,
             params_schema,
+            facts_schema,
             digest: crate::plugins::digest_of(bytes),
             pre,
             sandbox: sandbox.clone(),
@@ -76,6 +85,24 @@ impl PolicyComponent {
         &self.params_schema
     }
 
+    /// The schema of the facts it reads.
+    pub fn facts_schema(&self) -> &JsonSchema {
+        &self.facts_schema
+    }
+
+    /// The facts it cannot decide without: the `required` properties of its
+    /// facts schema.
+    pub fn required_facts(&self) -> Vec<String> {
+        self.facts_schema
+            .source()
+            .get("required")
+            .and_then(|r| r.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    }
+
     /// SHA-256 of the component, hex.
     pub fn digest(&self) -> &str {
         &self.digest
@@ -85,7 +112,27 @@ impl PolicyComponent {
     /// policy that traps, times out or runs out of memory denies.
     pub fn evaluate(&self, request: &PolicyRequest, params: &str) -> PolicyDecision {
         let started = Instant::now();
-        let mut store = self.sandbox.new_store(self.name.as_str().into(), None);
+        // Facts that break the policy's schema (a tool that does not offer
+        // what the policy reads) deny: the policy cannot judge the call.
+        let violations = self.facts_schema.violations(&request.facts);
+        if !violations.is_empty() {
+            let detail = schema_describe(&violations);
+            tracing::error!(policy = %self.name, tool = %request.tool, "facts missing, denying: {detail}");
+            return PolicyDecision {
+                policy: self.name.clone(),
+                verdict: Verdict::Deny,
+                code: Some("facts-missing".into()),
+                reason: Some(FAILED_POLICY_REASON.into()),
+                failure: Some(format!(
+                    "{}: the facts of {} break the policy's facts-schema: {detail}",
+                    self.name, request.tool
+                )),
+                micros: started.elapsed().as_micros() as u64,
+            };
+        }
+        let mut store = self
+            .sandbox
+            .new_store(self.name.as_str().into(), None, None);
         let outcome = self
             .pre
             .instantiate(&mut store)

@@ -12,8 +12,9 @@ use serde::Serialize;
 
 use super::cases::{CaseOutcome, load_cases, run_cases};
 use super::config::PolicyFile;
+use super::facts_check::{self, FactsCatalog};
 use super::set::PolicySet;
-use crate::plugins::Sandbox;
+use crate::plugins::{PluginRegistry, Sandbox};
 use crate::watch::{FileWatcher, WatchError};
 
 /// Where the policy set comes from.
@@ -96,6 +97,8 @@ pub struct PolicyEngine {
     reloading: Mutex<()>,
     /// Where the status is written after every change, for `policies status`.
     status_file: Option<PathBuf>,
+    /// The tools whose facts every candidate set is checked against.
+    tools: Option<Arc<PluginRegistry>>,
 }
 
 fn unix_now() -> i64 {
@@ -105,7 +108,27 @@ fn unix_now() -> i64 {
 impl PolicyEngine {
     /// Loads the set; it must be valid and pass its tests, or nothing starts.
     pub fn load(sandbox: Arc<Sandbox>, paths: PolicyPaths) -> Result<Self, PolicyError> {
-        let set = Self::passing(&sandbox, &paths, &HashMap::new())?;
+        Self::load_inner(sandbox, paths, None)
+    }
+
+    /// Loads the set like [`load`](Self::load), and also refuses it (now and
+    /// on every reload) when a tool of `tools` does not offer the facts a
+    /// policy that applies to it reads.
+    pub fn load_for_tools(
+        sandbox: Arc<Sandbox>,
+        paths: PolicyPaths,
+        tools: Arc<PluginRegistry>,
+    ) -> Result<Self, PolicyError> {
+        Self::load_inner(sandbox, paths, Some(tools))
+    }
+
+    fn load_inner(
+        sandbox: Arc<Sandbox>,
+        paths: PolicyPaths,
+        tools: Option<Arc<PluginRegistry>>,
+    ) -> Result<Self, PolicyError> {
+        let catalog = tools.as_deref().map(facts_check::catalog_of);
+        let set = Self::passing(&sandbox, &paths, &HashMap::new(), catalog.as_ref())?;
         let status = PolicyStatus {
             revision: set.revision().to_string(),
             loaded_at: unix_now(),
@@ -121,6 +144,7 @@ impl PolicyEngine {
             status: Mutex::new(status),
             reloading: Mutex::new(()),
             status_file: None,
+            tools,
         })
     }
 
@@ -164,14 +188,20 @@ impl PolicyEngine {
         sandbox: Arc<Sandbox>,
         paths: PolicyPaths,
     ) -> Result<(Arc<PolicySet>, Vec<CaseOutcome>), PolicyError> {
-        let (set, outcomes) = Self::candidate(&sandbox, &paths, &HashMap::new())?;
+        let (set, outcomes) = Self::candidate(&sandbox, &paths, &HashMap::new(), None)?;
         Ok((Arc::new(set), outcomes))
     }
 
     /// Builds a candidate set from the files as they are now and runs the test
     /// cases against it, passing or not. Nothing is swapped.
     pub fn check(&self) -> Result<(Arc<PolicySet>, Vec<CaseOutcome>), PolicyError> {
-        let (set, outcomes) = Self::candidate(&self.sandbox, &self.paths, &self.compiled())?;
+        let catalog = self.tools.as_deref().map(facts_check::catalog_of);
+        let (set, outcomes) = Self::candidate(
+            &self.sandbox,
+            &self.paths,
+            &self.compiled(),
+            catalog.as_ref(),
+        )?;
         Ok((Arc::new(set), outcomes))
     }
 
@@ -180,7 +210,13 @@ impl PolicyEngine {
     pub fn reload(&self) -> Result<String, PolicyError> {
         let _one_at_a_time = self.reloading.lock();
         let started = Instant::now();
-        match Self::passing(&self.sandbox, &self.paths, &self.compiled()) {
+        let catalog = self.tools.as_deref().map(facts_check::catalog_of);
+        match Self::passing(
+            &self.sandbox,
+            &self.paths,
+            &self.compiled(),
+            catalog.as_ref(),
+        ) {
             Ok(set) => {
                 let revision = set.revision().to_string();
                 let changed = revision != self.current().revision();
@@ -256,6 +292,7 @@ impl PolicyEngine {
         sandbox: &Arc<Sandbox>,
         paths: &PolicyPaths,
         compiled: &HashMap<String, Arc<super::component::PolicyComponent>>,
+        tools: Option<&FactsCatalog>,
     ) -> Result<(PolicySet, Vec<CaseOutcome>), PolicyError> {
         let config_error = |reason: String| PolicyError::Config {
             path: paths.config.clone(),
@@ -266,6 +303,9 @@ impl PolicyEngine {
         let file = PolicyFile::parse(&text).map_err(config_error)?;
         let set = PolicySet::build(sandbox, &file, &text, &paths.modules, compiled)
             .map_err(PolicyError::Invalid)?;
+        if let Some(tools) = tools {
+            facts_check::check(&set, tools).map_err(PolicyError::Invalid)?;
+        }
         let cases = load_cases(&paths.tests).map_err(PolicyError::Cases)?;
         let outcomes = run_cases(&set, &cases);
         Ok((set, outcomes))
@@ -276,8 +316,9 @@ impl PolicyEngine {
         sandbox: &Arc<Sandbox>,
         paths: &PolicyPaths,
         compiled: &HashMap<String, Arc<super::component::PolicyComponent>>,
+        tools: Option<&FactsCatalog>,
     ) -> Result<PolicySet, PolicyError> {
-        let (set, outcomes) = Self::candidate(sandbox, paths, compiled)?;
+        let (set, outcomes) = Self::candidate(sandbox, paths, compiled, tools)?;
         let failed: Vec<String> = outcomes
             .iter()
             .filter(|o| !o.passed)

@@ -84,7 +84,8 @@ impl PolicyGate {
     /// if the decision is allow.
     ///
     /// Errors are the ones that stop a call before any decision: an unknown
-    /// tool, invalid arguments, or a failure to look up or record the facts.
+    /// tool, invalid arguments, the tool's facts refusing the call or
+    /// failing, or a failure to record the decision.
     pub fn call(&self, scope: &CustomerScope, call: ToolCall<'_>) -> Result<GatedCall, ToolError> {
         let plugin = self.tools.require(call.tool)?;
         plugin.check_args(call.args)?;
@@ -100,16 +101,22 @@ impl PolicyGate {
             detail,
         };
         let now = scope.clock.now();
-        let request = PolicyRequest::lookup(
-            scope.store.as_ref(),
-            &scope.customer_id,
-            call.tool,
+        // What the policies judge: the tool's own read-only look-up. A
+        // business refusal here (say, no such order on this account) stops
+        // the call before any policy is asked.
+        let facts = match plugin.manifest().facts {
+            Some(_) => plugin.facts(scope, call.args)?,
+            None => Value::Object(Default::default()),
+        };
+        let request = PolicyRequest {
+            tool: call.tool.to_string(),
             effect,
-            call.args,
-            call.confirmed,
+            args: call.args.clone(),
+            facts,
+            customer_id: scope.customer_id.clone(),
+            confirmed: call.confirmed,
             now,
-        )
-        .map_err(|e| host_error(format!("looking up the facts for the policies: {e}")))?;
+        };
         // One revision for the whole decision, whatever reloads meanwhile.
         let decision = self.policies.current().evaluate(&request);
         self.audit

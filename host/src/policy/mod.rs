@@ -1,7 +1,9 @@
 //! Business policies as hot-reloadable WebAssembly components.
 //!
 //! A policy is a component of the `policy` world in `wit/`: a manifest and a
-//! pure `evaluate(request) -> decision`. The pieces:
+//! pure `evaluate(request) -> decision`, where the request carries the facts
+//! the tool looked up for the call (its `facts` export), never anything the
+//! host read itself. The pieces:
 //!
 //! * [`PolicyFile`]: `policies.toml`, which policies are active, for which
 //!   tools, with which parameters;
@@ -18,12 +20,12 @@
 //! Policies run in the same sandbox as tools (deadline, memory cap, no
 //! ambient capability). A policy that fails denies, with a clear reason.
 
-mod bindings;
 pub mod cases;
 mod component;
 mod config;
 mod decision;
 mod engine;
+mod facts_check;
 mod gate;
 mod request;
 mod set;
@@ -36,6 +38,7 @@ pub use engine::{
     BUILTIN_POLICIES_DIR, PolicyEngine, PolicyError, PolicyPaths, PolicyStatus, RejectedChange,
     TEST_POLICIES_DIR,
 };
+pub use facts_check::{FactsCatalog, catalog_of as facts_catalog_of, check as check_facts};
 pub use gate::{GatedCall, PolicyGate, ToolCall};
 pub use request::PolicyRequest;
 pub use set::{PolicySet, PolicySummary};

@@ -126,6 +126,13 @@ impl PolicySet {
         self.policies.iter().map(|p| &p.component)
     }
 
+    /// Every active policy's component and the tools it applies to.
+    pub fn active(&self) -> impl Iterator<Item = (&PolicyComponent, &[String])> {
+        self.policies
+            .iter()
+            .map(|p| (p.component.as_ref(), p.tools.as_slice()))
+    }
+
     /// Whether any policy applies to `tool`.
     pub fn applies_to(&self, tool: &str) -> bool {
         self.policies.iter().any(|p| p.applies_to(tool))

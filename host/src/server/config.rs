@@ -56,6 +56,11 @@ pub struct PathsSection {
     pub data: Option<PathBuf>,
     /// The folder of tool plugins (default: the plugins built with deskhand).
     pub plugins: Option<PathBuf>,
+    /// What each plugin may touch (default: plugins.toml beside the plugins,
+    /// or the repository's plugins/plugins.toml).
+    pub plugin_grants: Option<PathBuf>,
+    /// The seed data written into an empty store (default: seed/shop.json).
+    pub seed: Option<PathBuf>,
     /// The policy configuration file (default: the shipped policies.toml).
     pub policies: Option<PathBuf>,
     /// The help-centre folder ingested on first start (default: the shipped kb/).

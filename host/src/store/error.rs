@@ -3,12 +3,15 @@ use std::path::PathBuf;
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// No such order on this customer's account (or it belongs to someone else).
-    #[error("order {0} not found on this customer's account")]
+    /// No such row on this customer's account (or it belongs to someone else).
+    #[error("{0} not found on this customer's account")]
     NotFound(String),
     /// The change would break the data's integrity; the text says why.
     #[error("{0}")]
     Rejected(String),
+    /// A row id is taken, or a row changed between reading and writing it.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// A value read from the database does not make sense (a corrupt row).
     #[error("corrupt data in the store: {0}")]
     Corrupt(String),

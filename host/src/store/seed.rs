@@ -1,225 +1,256 @@
-//! The demo shop: three customers and 28 orders spread over every status and
-//! over ages from 1 to 60 days, including orders exactly 9, 10 and 11 days
-//! old (the edges of the 10-day cancellation window).
+//! A desk's seed data: customers and the rows of its collections, written
+//! into an empty store on first start.
 //!
-//! Ages are relative to the `now` the shop is seeded at, so the shop looks the
-//! same whenever it is created. The table below is the single source of truth
-//! for the README, the tests and the scenarios.
+//! The file is JSON:
+//!
+//! ```json
+//! {
+//!   "customers": [{"id": "C001", "name": "Ana Souza", "email": "ana@example.com"}],
+//!   "collections": {
+//!     "orders": [{"customer": "C001", "id": "1001", "status": "processing", "placed_at": "now-20d"}]
+//!   }
+//! }
+//! ```
+//!
+//! Every row names its `customer` and may name its `id`; the other fields
+//! are the document. A string of the form `now`, `now-20d`, `now+4d`,
+//! `now-36h`, `now-15m` or `now-30s` anywhere in a document becomes unix
+//! seconds relative to the moment of seeding, so the demo shop always has
+//! an order exactly 10 days old.
 
-use super::{Customer, LineItem, Order, OrderStatus, OrderStore, StoreError};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-const DAY: i64 = 86_400;
+use regex::Regex;
+use serde::Deserialize;
+use serde_json::{Map, Value};
 
-/// Standard shipping fee in cents, waived from 50 € of goods.
-const SHIPPING_CENTS: i64 = 490;
-const FREE_SHIPPING_FROM_CENTS: i64 = 5_000;
+use super::{Customer, NewRecord, RecordStore, StoreError};
 
-/// The demo customers.
-pub const CUSTOMERS: [(&str, &str, &str); 3] = [
-    ("C001", "Ana Souza", "ana.souza@example.com"),
-    ("C002", "Ben Okafor", "ben.okafor@example.com"),
-    ("C003", "Chloé Martin", "chloe.martin@example.com"),
-];
+/// The demo shop's seed file in the repository.
+pub const DEMO_SHOP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../seed/shop.json");
 
-/// Catalogue entries: sku, name, unit price in cents.
-const CATALOGUE: [(&str, &str, i64); 12] = [
-    ("MUG-01", "Ceramic mug", 2_995),
-    ("PRESS-1L", "French press 1 L", 3_490),
-    ("TOWEL-3", "Linen tea towels (set of 3)", 2_400),
-    ("KNIFE-20", "Chef's knife 20 cm", 8_900),
-    ("SKIL-28", "Cast iron skillet 28 cm", 5_450),
-    ("BOARD-OAK", "Oak cutting board", 4_200),
-    ("ESP-200", "Espresso machine", 32_900),
-    ("LAMP-01", "Brass desk lamp", 11_900),
-    ("THROW-W", "Wool throw blanket", 7_900),
-    ("KETTLE-PO", "Pour-over kettle", 4_590),
-    ("JARS-6", "Glass storage jars (set of 6)", 3_200),
-    ("MIXER-5", "Stand mixer 5 L", 24_900),
-];
-
-/// One demo order: id, customer, age in days, status, (catalogue index,
-/// quantity) lines, carrier.
-type DemoOrder = (
-    &'static str,
-    &'static str,
-    i64,
-    OrderStatus,
-    &'static [(usize, u32)],
-    &'static str,
-);
-
-use OrderStatus::*;
-
-/// Every demo order. Ages in days before `now`.
-pub const ORDERS: [DemoOrder; 28] = [
-    // Ana Souza (C001): one of each situation the agent must handle.
-    ("1001", "C001", 20, Processing, &[(7, 1)], "DHL"), // 20 days: outside the cancellation window
-    ("1002", "C001", 5, Processing, &[(0, 2)], "DHL"),  // 5 days: can be cancelled
-    ("1003", "C001", 9, Processing, &[(4, 1)], "DHL"),  // 9 days: last day of the window
-    ("1004", "C001", 10, Pending, &[(2, 1), (0, 1)], "DHL"), // exactly 10 days: too late
-    ("1005", "C001", 11, Processing, &[(9, 1)], "DHL"), // 11 days: too late
-    ("1006", "C001", 3, Shipped, &[(5, 1)], "DHL"),     // already shipped
-    ("1007", "C001", 15, Delivered, &[(3, 1)], "DHL"),  // refundable, under 200 €
-    ("1008", "C001", 25, Delivered, &[(6, 1)], "UPS"),  // refund above 200 €: a human decides
-    ("1009", "C001", 60, Delivered, &[(8, 1)], "DHL"), // delivered long ago: outside the refund window
-    ("1010", "C001", 40, Cancelled, &[(1, 1)], "DHL"),
-    ("1011", "C001", 45, Returned, &[(10, 1)], "GLS"),
-    ("1012", "C001", 1, Pending, &[(1, 1), (0, 1)], "DHL"), // the newest: "my last order"
-    // Ben Okafor (C002).
-    ("1013", "C002", 2, Processing, &[(11, 1)], "UPS"),
-    ("1014", "C002", 7, Shipped, &[(4, 1), (5, 1)], "UPS"),
-    ("1015", "C002", 12, Delivered, &[(2, 2)], "DHL"),
-    ("1016", "C002", 30, Delivered, &[(3, 1), (10, 1)], "DHL"),
-    ("1017", "C002", 35, Cancelled, &[(7, 1)], "UPS"),
-    ("1018", "C002", 50, Returned, &[(8, 2)], "GLS"),
-    ("1019", "C002", 4, Processing, &[(0, 4)], "DHL"),
-    ("1020", "C002", 18, Delivered, &[(11, 1)], "UPS"),
-    // Chloé Martin (C003).
-    ("1021", "C003", 1, Processing, &[(9, 1), (2, 1)], "GLS"),
-    ("1022", "C003", 6, Shipped, &[(6, 1)], "GLS"),
-    ("1023", "C003", 10, Processing, &[(5, 1)], "DHL"),
-    ("1024", "C003", 14, Delivered, &[(1, 1)], "DHL"),
-    ("1025", "C003", 28, Delivered, &[(4, 2)], "GLS"),
-    ("1026", "C003", 55, Delivered, &[(7, 1)], "DHL"),
-    ("1027", "C003", 33, Cancelled, &[(0, 6)], "DHL"),
-    ("1028", "C003", 8, Pending, &[(10, 2)], "GLS"),
-];
-
-/// Builds the demo order `spec` as it stands at `now`.
-fn demo_order(spec: &DemoOrder, now: i64) -> Order {
-    let (id, customer, age_days, status, lines, carrier) = *spec;
-    let placed_at = now - age_days * DAY;
-    let items: Vec<LineItem> = lines
-        .iter()
-        .map(|&(index, quantity)| {
-            let (sku, name, price) = CATALOGUE[index];
-            LineItem {
-                sku: sku.into(),
-                name: name.into(),
-                quantity,
-                unit_price_cents: price,
-            }
-        })
-        .collect();
-    let goods: i64 = items
-        .iter()
-        .map(|i| i.unit_price_cents * i64::from(i.quantity))
-        .sum();
-    let shipping = if goods >= FREE_SHIPPING_FROM_CENTS {
-        0
-    } else {
-        SHIPPING_CENTS
-    };
-    // Parcels leave the warehouse a day after the order and take three days.
-    let shipped_at =
-        matches!(status, Shipped | Delivered | Returned).then(|| (placed_at + DAY).min(now));
-    let delivered_at =
-        matches!(status, Delivered | Returned).then(|| (placed_at + 4 * DAY).min(now));
-    let estimated_delivery = match status {
-        Pending | Processing => Some(now.max(placed_at + DAY) + 4 * DAY),
-        Shipped => shipped_at.map(|s| (s + 4 * DAY).max(now + DAY)),
-        _ => None,
-    };
-    let numeric_id: u64 = id.parse().unwrap_or(0);
-    let tracking_number = shipped_at.map(|_| match carrier {
-        "UPS" => format!("1Z999AA1{:010}", numeric_id * 7919),
-        "GLS" => format!("GLS{:011}", numeric_id * 104_729),
-        _ => format!("JJD{:015}", numeric_id * 1_299_709),
-    });
-    Order {
-        id: id.into(),
-        customer_id: customer.into(),
-        status,
-        placed_at,
-        items,
-        total_cents: goods + shipping,
-        refunded_cents: 0,
-        currency: "EUR".into(),
-        carrier: Some(carrier.into()),
-        tracking_number,
-        shipped_at,
-        delivered_at,
-        estimated_delivery,
-    }
+/// The demo shop's seed file.
+pub fn demo_shop() -> PathBuf {
+    PathBuf::from(DEMO_SHOP)
 }
 
-/// The demo orders as they stand at `now`.
-pub fn demo_orders(now: i64) -> Vec<Order> {
-    ORDERS.iter().map(|spec| demo_order(spec, now)).collect()
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedFile {
+    /// A note for people reading the file.
+    #[serde(rename = "_about", default)]
+    _about: Option<String>,
+    #[serde(default)]
+    customers: Vec<Customer>,
+    #[serde(default)]
+    collections: BTreeMap<String, Vec<Map<String, Value>>>,
 }
 
-/// What [`seed`] wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What [`seed_file`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seeded {
     pub customers: usize,
-    pub orders: usize,
+    /// Rows per collection.
+    pub rows: BTreeMap<String, usize>,
 }
 
-/// Writes the demo shop into `store`, with order ages relative to `now`.
-/// The store should be empty (see [`reset`]).
-pub fn seed(store: &dyn OrderStore, now: i64) -> Result<Seeded, StoreError> {
-    for (id, name, email) in CUSTOMERS {
-        store.upsert_customer(&Customer {
-            id: id.into(),
-            name: name.into(),
-            email: email.into(),
+impl Seeded {
+    /// Rows of `collection` written.
+    pub fn rows_of(&self, collection: &str) -> usize {
+        self.rows.get(collection).copied().unwrap_or(0)
+    }
+
+    /// "3 customers, 28 orders".
+    pub fn describe(&self) -> String {
+        let mut parts = vec![format!("{} customers", self.customers)];
+        parts.extend(self.rows.iter().map(|(name, n)| format!("{n} {name}")));
+        parts.join(", ")
+    }
+}
+
+/// Writes the seed file at `path` into `store`, with relative times
+/// resolved against `now`. Nothing is written if the file is broken.
+pub fn seed_file(store: &dyn RecordStore, path: &Path, now: i64) -> Result<Seeded, StoreError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        StoreError::Rejected(format!("cannot read the seed file {}: {e}", path.display()))
+    })?;
+    let file: SeedFile = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Rejected(format!("{}: not a seed file: {e}", path.display())))?;
+    let mut collections = BTreeMap::new();
+    for (name, rows) in file.collections {
+        let mut records = Vec::with_capacity(rows.len());
+        for (index, mut row) in rows.into_iter().enumerate() {
+            let here = || format!("{}: {name}[{index}]", path.display());
+            let customer_id = match row.remove("customer") {
+                Some(Value::String(id)) => id,
+                _ => {
+                    return Err(StoreError::Rejected(format!(
+                        "{}: every row needs a \"customer\" (the id of its owner)",
+                        here()
+                    )));
+                }
+            };
+            let id = match row.remove("id") {
+                None => None,
+                Some(Value::String(id)) => Some(id),
+                Some(Value::Number(n)) => Some(n.to_string()),
+                Some(other) => {
+                    return Err(StoreError::Rejected(format!(
+                        "{}: \"id\" must be a string, not {other}",
+                        here()
+                    )));
+                }
+            };
+            let mut data = Value::Object(row);
+            resolve_times(&mut data, now);
+            records.push(NewRecord {
+                customer_id,
+                id,
+                data,
+            });
+        }
+        collections.insert(name, records);
+    }
+    for customer in &file.customers {
+        store.upsert_customer(customer)?;
+    }
+    let mut seeded = Seeded {
+        customers: file.customers.len(),
+        rows: BTreeMap::new(),
+    };
+    for (name, rows) in &collections {
+        let written = store.import(name, rows, now).map_err(|e| match e {
+            StoreError::Rejected(detail) => {
+                StoreError::Rejected(format!("{}: {name}: {detail}", path.display()))
+            }
+            other => other,
         })?;
+        seeded.rows.insert(name.clone(), written);
     }
-    let orders = demo_orders(now);
-    for order in &orders {
-        store.insert_order(order, order.placed_at)?;
-    }
-    Ok(Seeded {
-        customers: CUSTOMERS.len(),
-        orders: orders.len(),
-    })
+    Ok(seeded)
+}
+
+/// Writes the demo shop into `store`, with ages relative to `now`.
+pub fn seed(store: &dyn RecordStore, now: i64) -> Result<Seeded, StoreError> {
+    seed_file(store, &demo_shop(), now)
 }
 
 /// Deletes everything in the store and writes the demo shop afresh.
-pub fn reset(store: &dyn OrderStore, now: i64) -> Result<Seeded, StoreError> {
+pub fn reset(store: &dyn RecordStore, now: i64) -> Result<Seeded, StoreError> {
     store.clear()?;
     seed(store, now)
+}
+
+/// Replaces every `now±N[dhms]` string in `value` with unix seconds.
+pub fn resolve_times(value: &mut Value, now: i64) {
+    thread_local! {
+        static RELATIVE: Regex =
+            Regex::new(r"^now(?:([+-])(\d+(?:\.\d+)?)([dhms]))?$").expect("a valid regex");
+    }
+    match value {
+        Value::String(text) => {
+            let seconds = RELATIVE.with(|re| {
+                let caps = re.captures(text)?;
+                let Some(sign) = caps.get(1) else {
+                    return Some(now);
+                };
+                let amount: f64 = caps[2].parse().ok()?;
+                let unit = match &caps[3] {
+                    "d" => 86_400.0,
+                    "h" => 3_600.0,
+                    "m" => 60.0,
+                    _ => 1.0,
+                };
+                let offset = (amount * unit).round() as i64;
+                Some(if sign.as_str() == "-" {
+                    now - offset
+                } else {
+                    now + offset
+                })
+            });
+            if let Some(seconds) = seconds {
+                *value = Value::from(seconds);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| resolve_times(v, now)),
+        Value::Object(map) => map.values_mut().for_each(|v| resolve_times(v, now)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::SqliteStore;
+    use serde_json::json;
     use std::collections::HashSet;
 
     const NOW: i64 = 1_781_524_800; // 2026-06-15T12:00:00Z
+    const DAY: i64 = 86_400;
 
     #[test]
-    fn the_demo_shop_covers_every_status_and_the_window_edges() {
-        let orders = demo_orders(NOW);
-        assert!(orders.len() >= 25);
-        let statuses: HashSet<_> = orders.iter().map(|o| o.status).collect();
-        assert_eq!(statuses.len(), OrderStatus::ALL.len());
-        let ages: HashSet<i64> = orders.iter().map(|o| (NOW - o.placed_at) / DAY).collect();
-        for age in [1, 9, 10, 11, 60] {
-            assert!(ages.contains(&age), "no order is {age} days old");
-        }
-        assert!(ages.iter().all(|age| (1..=60).contains(age)));
-        let customers: HashSet<_> = orders.iter().map(|o| o.customer_id.as_str()).collect();
-        assert_eq!(customers, HashSet::from(["C001", "C002", "C003"]));
+    fn relative_times_resolve_anywhere_in_a_document() {
+        let mut doc = json!({"a": "now-20d", "b": ["now+4d", "now-36h"], "c": {"d": "now"},
+                             "e": "now and then", "f": "tomorrow"});
+        resolve_times(&mut doc, NOW);
+        assert_eq!(
+            doc,
+            json!({"a": NOW - 20 * DAY, "b": [NOW + 4 * DAY, NOW - 36 * 3600], "c": {"d": NOW},
+                   "e": "now and then", "f": "tomorrow"})
+        );
     }
 
     #[test]
-    fn demo_orders_are_internally_consistent() {
-        for order in demo_orders(NOW) {
-            let goods: i64 = order
-                .items
-                .iter()
-                .map(|i| i.unit_price_cents * i64::from(i.quantity))
-                .sum();
-            assert!(
-                order.total_cents >= goods,
-                "order {} total below its goods",
-                order.id
-            );
-            assert_eq!(order.shipped_at.is_some(), order.tracking_number.is_some());
-            if let (Some(shipped), Some(delivered)) = (order.shipped_at, order.delivered_at) {
-                assert!(order.placed_at <= shipped && shipped <= delivered && delivered <= NOW);
-            }
+    fn the_demo_shop_covers_every_status_and_the_window_edges() {
+        let store = SqliteStore::in_memory().unwrap();
+        let seeded = seed(&store, NOW).unwrap();
+        assert_eq!(seeded.customers, 3);
+        assert_eq!(seeded.rows_of("orders"), 28);
+        let orders = store.all_records(Some("orders")).unwrap();
+        let statuses: HashSet<&str> = orders
+            .iter()
+            .map(|o| o.data["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses.len(), 6, "{statuses:?}");
+        let ages: HashSet<i64> = orders
+            .iter()
+            .map(|o| (NOW - o.data["placed_at"].as_i64().unwrap()) / DAY)
+            .collect();
+        for age in [1, 9, 10, 11, 60] {
+            assert!(ages.contains(&age), "no order is {age} days old");
         }
+        let owners: HashSet<&str> = orders.iter().map(|o| o.customer_id.as_str()).collect();
+        assert_eq!(owners, HashSet::from(["C001", "C002", "C003"]));
+        for order in &orders {
+            let d = &order.data;
+            let goods: i64 = d["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["unit_price_cents"].as_i64().unwrap() * i["quantity"].as_i64().unwrap())
+                .sum();
+            assert!(d["total_cents"].as_i64().unwrap() >= goods, "{}", order.id);
+            assert_eq!(
+                d.get("shipped_at").is_some(),
+                d.get("tracking_number").is_some()
+            );
+        }
+    }
+
+    #[test]
+    fn a_broken_seed_file_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seed.json");
+        std::fs::write(
+            &path,
+            r#"{"customers": [{"id": "C1", "name": "A", "email": "a@x"}],
+                "collections": {"notes": [{"customer": "C1", "id": "n1"}, {"customer": "C9"}]}}"#,
+        )
+        .unwrap();
+        let store = SqliteStore::in_memory().unwrap();
+        let error = seed_file(&store, &path, NOW).unwrap_err().to_string();
+        assert!(error.contains("notes") && error.contains("C9"), "{error}");
+        assert!(store.all_records(None).unwrap().is_empty());
     }
 }

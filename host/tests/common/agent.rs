@@ -11,7 +11,7 @@ use deskhand::llm::{Engine, EngineConfig};
 use deskhand::plugins::{PluginRegistry, Sandbox};
 use deskhand::policy::{PolicyEngine, PolicyGate, PolicyPaths};
 use deskhand::retrieval::{ChunkingConfig, Embedder, KnowledgeBase};
-use deskhand::store::{OrderStore, SqliteStore, seed};
+use deskhand::store::{SqliteStore, seed};
 
 use super::{NOW, sandbox_config};
 
@@ -62,11 +62,12 @@ pub fn shared() -> &'static Shared {
         });
         let sandbox = Sandbox::new(sandbox_config()).expect("sandbox");
         let tools = Arc::new(
-            PluginRegistry::load(sandbox.clone(), deskhand::plugins::BUILTIN_PLUGINS_DIR)
+            PluginRegistry::load(sandbox.clone(), deskhand::plugins::PluginPaths::builtin())
                 .expect("loading the plugins"),
         );
         let policies = Arc::new(
-            PolicyEngine::load(sandbox, PolicyPaths::builtin()).expect("loading the policies"),
+            PolicyEngine::load_for_tools(sandbox, PolicyPaths::builtin(), tools.clone())
+                .expect("loading the policies"),
         );
         Shared {
             runtime,
@@ -112,7 +113,7 @@ impl TestAgent {
             .embedder(shared.embedder.clone())
             .knowledge_base(knowledge)
             .gate(gate)
-            .orders(store.clone())
+            .records(store.clone())
             .conversations(store.clone())
             .clock(Clock::fixed(NOW))
             .runtime(shared.runtime.handle().clone())
@@ -136,18 +137,12 @@ impl TestAgent {
 
     /// The status of any order (for end-state checks).
     pub fn status(&self, order_id: &str) -> String {
-        self.store
-            .find_order(order_id)
-            .expect("store")
-            .expect("order exists")
-            .status
-            .as_str()
-            .to_string()
+        super::order_status(self.store.as_ref(), order_id)
     }
 
     /// Every refund in the shop.
     pub fn refund_count(&self) -> usize {
-        self.store.all_refunds().expect("refunds").len()
+        super::rows(self.store.as_ref(), "refunds").len()
     }
 }
 

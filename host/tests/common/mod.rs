@@ -13,9 +13,11 @@ use std::sync::Arc;
 use deskhand::clock::Clock;
 use deskhand::llm::models::{CHAT_MODEL, ModelCache, default_cache_dir};
 use deskhand::plugins::{
-    BUILTIN_PLUGINS_DIR, CustomerScope, PluginRegistry, Sandbox, SandboxConfig, TEST_PLUGINS_DIR,
+    BUILTIN_PLUGINS_DIR, CustomerScope, PluginPaths, PluginRegistry, Sandbox, SandboxConfig,
+    TEST_PLUGINS_DIR,
 };
-use deskhand::store::{OrderStore, SqliteStore, seed};
+use deskhand::store::{Record, RecordStore, SqliteStore, seed};
+use serde_json::Value;
 
 /// The default chat model (SmolLM2-135M-Instruct, Q4_1), fetched into the
 /// model cache on first use.
@@ -32,15 +34,55 @@ pub const NOW: i64 = 1_781_524_800;
 pub const DAY: i64 = 86_400;
 
 /// A demo shop in memory, seeded at [`NOW`], with a clock fixed there.
-pub fn shop() -> (Arc<dyn OrderStore>, Clock) {
+pub fn shop() -> (Arc<dyn RecordStore>, Clock) {
     let store = SqliteStore::in_memory().expect("in-memory store");
     seed::seed(&store, NOW).expect("seeding the demo shop");
     (Arc::new(store), Clock::fixed(NOW))
 }
 
 /// The scope of a call made for `customer`.
-pub fn scope(store: &Arc<dyn OrderStore>, clock: &Clock, customer: &str) -> CustomerScope {
+pub fn scope(store: &Arc<dyn RecordStore>, clock: &Clock, customer: &str) -> CustomerScope {
     CustomerScope::new(customer, store.clone(), clock.clone())
+}
+
+/// An order's document, whoever owns it (for end-state checks).
+pub fn order(store: &dyn RecordStore, id: &str) -> Value {
+    store
+        .find_records("orders", id)
+        .expect("store")
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("order {id} exists"))
+        .data
+}
+
+/// An order's status, whoever owns it.
+pub fn order_status(store: &dyn RecordStore, id: &str) -> String {
+    order(store, id)["status"]
+        .as_str()
+        .unwrap_or("?")
+        .to_string()
+}
+
+/// Every row of `collection`, oldest first.
+pub fn rows(store: &dyn RecordStore, collection: &str) -> Vec<Record> {
+    store.all_records(Some(collection)).expect("store")
+}
+
+/// The refunds of one order.
+pub fn refunds_of(store: &dyn RecordStore, order_id: &str) -> Vec<Record> {
+    rows(store, "refunds")
+        .into_iter()
+        .filter(|r| r.data["order_id"] == order_id)
+        .collect()
+}
+
+/// The event log of one order.
+pub fn events_of(store: &dyn RecordStore, order_id: &str) -> Vec<Record> {
+    rows(store, "order_events")
+        .into_iter()
+        .filter(|r| r.data["order_id"] == order_id)
+        .collect()
 }
 
 /// Sandbox limits for tests: the defaults, with a compile cache private to
@@ -52,10 +94,11 @@ pub fn sandbox_config() -> SandboxConfig {
     }
 }
 
-/// The registry of the shipped plugins, as `deskhand` loads them by default.
+/// The registry of the shipped plugins with their shipped grants, as
+/// `deskhand` loads them by default.
 pub fn builtin_registry() -> PluginRegistry {
     let sandbox = Sandbox::new(sandbox_config()).expect("sandbox");
-    PluginRegistry::load(sandbox, BUILTIN_PLUGINS_DIR).expect("loading the built-in plugins")
+    PluginRegistry::load(sandbox, PluginPaths::builtin()).expect("loading the built-in plugins")
 }
 
 /// A shipped plugin's component file.
@@ -76,6 +119,11 @@ pub fn plugin_dir(files: &[(&Path, &str)]) -> tempfile::TempDir {
             .unwrap_or_else(|e| panic!("copying {}: {e}", from.display()));
     }
     dir
+}
+
+/// Writes a grants file (`plugins.toml`) into `dir`.
+pub fn grant(dir: &Path, toml: &str) {
+    std::fs::write(dir.join("plugins.toml"), toml).expect("writing plugins.toml");
 }
 
 /// Polls until `check` holds (failing after 10 s); returns how long it took.

@@ -1,75 +1,107 @@
-//! A template tool plugin: `order_stats` counts the customer's orders by status.
+//! `my_tool`: keeps one piece of text per customer, and gives it back.
 //!
-//! A tool is two functions. `manifest` tells the host (and the language model)
-//! what the tool is; `invoke` does the work. The host validates the arguments
-//! against `params_schema` before `invoke` runs and the result against
-//! `result_schema` after, so `invoke` can trust its input and must keep its
-//! promise about the output.
+//! A tool is a type implementing [`Tool`]: typed arguments, result and
+//! facts (their JSON Schemas are derived from the types, so the host, the
+//! agent and this code always agree), a name, a description for the
+//! language model, an effect, example messages for routing, and `call`.
 //!
+//! The host validates the arguments before `call` runs and the result after.
 //! Return `Err(ToolError::new(code, message))` for a business failure (the
 //! message is shown to the customer); never panic on bad data, a panic is a
 //! trap and reported as a plugin bug.
+//!
+//! Data lives in records: the collection `my_tool`, one row per customer.
+//! The host only ever shows this plugin the rows of the customer in the
+//! conversation, and only the collections granted to it in
+//! `plugins/plugins.toml`:
+//!
+//! ```toml
+//! [plugins.my_tool]
+//! records = { my_tool = "read-write" }
+//! ```
 
-use std::collections::BTreeMap;
-
-use deskhand_plugin_sdk::{
-    Effect, Guest, ToolError, ToolManifest, export_tool, orders, parse_args, to_json,
-};
+use deskhand_plugin_sdk::{Collection, Effect, JsonSchema, NoFacts, Tool, ToolError, export_tool};
 use serde::{Deserialize, Serialize};
 
-/// The arguments, exactly as `params_schema` describes them.
-#[derive(Deserialize)]
+/// The customer's saved text.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    value: String,
+}
+
+const SAVED: Collection<Saved> = Collection::new("my_tool");
+/// One row per customer, always under this id.
+const ROW: &str = "current";
+
+/// The arguments, as the agent and the CLI pass them.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Args {
-    /// How many recent orders to look at.
-    recent: Option<u32>,
+    /// The text to keep, in the customer's words; leave it out to read back
+    /// what was kept.
+    #[schemars(length(min = 1, max = 500))]
+    value: Option<String>,
 }
 
-/// The result, exactly as `result_schema` describes it.
-#[derive(Serialize)]
-struct Stats {
-    orders: usize,
-    by_status: BTreeMap<&'static str, u32>,
+/// The result.
+#[derive(Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct Output {
+    /// What is kept now, if anything.
+    value: Option<String>,
+    /// Whether this call changed it.
+    saved: bool,
+    /// A sentence for the customer.
+    message: String,
 }
 
-struct OrderStats;
+struct MyTool;
 
-impl Guest for OrderStats {
-    fn manifest() -> ToolManifest {
-        ToolManifest {
-            // Unique, snake_case: this is how the agent and the CLI name the tool.
-            name: "order_stats".into(),
-            // Written for the language model that decides when to use the tool.
-            description: "Count the customer's recent orders by status.".into(),
-            params_schema: r#"{"type": "object", "additionalProperties": false,
-                "properties": {"recent": {"type": "integer", "minimum": 1, "maximum": 50}}}"#
-                .into(),
-            result_schema: r#"{"type": "object", "required": ["orders", "by_status"],
-                "additionalProperties": false,
-                "properties": {"orders": {"type": "integer", "minimum": 0},
-                               "by_status": {"type": "object",
-                                             "additionalProperties": {"type": "integer", "minimum": 1}}}}"#
-                .into(),
-            // read-only, reversible or irreversible: policies use it to decide
-            // how carefully a call is treated.
-            effect: Effect::ReadOnly,
-            version: env!("CARGO_PKG_VERSION").into(),
-            examples: vec!["how much have I spent in total?".into(), "how many orders have I placed?".into(), "give me statistics about my orders".into()],
-        }
+impl Tool for MyTool {
+    type Args = Args;
+    type Output = Output;
+    type Facts = NoFacts;
+
+    // Unique, snake_case: this is how the agent and the CLI name the tool.
+    const NAME: &'static str = "my_tool";
+    // Written for the language model that decides when to use the tool.
+    const DESCRIPTION: &'static str = "Keep a piece of text for the customer, or read back \
+        the text kept before.";
+    // ReadOnly, Reversible or Irreversible: policies use it to decide how
+    // carefully a call is treated.
+    const EFFECT: Effect = Effect::Reversible;
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    fn examples() -> Vec<&'static str> {
+        vec!["please remember this for me", "what did I ask you to keep?"]
     }
 
-    fn invoke(args: String) -> Result<String, ToolError> {
-        let args: Args = parse_args(&args)?;
-        // The host only ever returns this customer's orders.
-        let recent = orders::list_orders(args.recent.unwrap_or(50));
-        let mut by_status = BTreeMap::new();
-        for order in &recent {
-            *by_status.entry(order.status.as_str()).or_insert(0) += 1;
-        }
-        to_json(&Stats {
-            orders: recent.len(),
-            by_status,
+    fn call(args: Args) -> Result<Output, ToolError> {
+        let Some(value) = args.value.map(|v| v.trim().to_string()) else {
+            let kept = SAVED.get(ROW)?.map(|row| row.data.value);
+            let message = match &kept {
+                Some(value) => format!("You asked me to keep: {value}"),
+                None => "Nothing is kept for you yet.".to_string(),
+            };
+            return Ok(Output {
+                value: kept,
+                saved: false,
+                message,
+            });
+        };
+        let saved = Saved {
+            value: value.clone(),
+        };
+        match SAVED.get(ROW)? {
+            Some(_) => SAVED.replace(ROW, &saved)?,
+            None => SAVED.insert(Some(ROW), &saved)?,
+        };
+        Ok(Output {
+            message: format!("Saved: {value}"),
+            value: Some(value),
+            saved: true,
         })
     }
 }
 
-export_tool!(OrderStats);
+export_tool!(MyTool);

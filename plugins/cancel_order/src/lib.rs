@@ -1,25 +1,31 @@
 //! `cancel_order`: cancels an order that has not shipped yet.
 //!
 //! Only data integrity lives here (a shipped parcel cannot be un-shipped).
-//! Business rules such as the 10-day window are policies, not tool code.
-//! Cancelling an already-cancelled order succeeds and changes nothing.
+//! Business rules such as the 10-day window are policies, which read the
+//! order's [`OrderFacts`]. Cancelling an already-cancelled order succeeds
+//! and changes nothing.
 
-use deskhand_plugin_sdk::{
-    Effect, Guest, ORDER_ID_SCHEMA, ToolError, ToolManifest, export_tool, log_info,
-    orders::{self, OrderStatus},
-    parse_args, to_json,
-};
+use deskhand_plugin_sdk::{Effect, JsonSchema, Tool, ToolError, export_tool, log_info};
+use deskhand_shop::{EVENTS, ORDERS, OrderEvent, OrderFacts, OrderStatus, order_not_found};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Args {
+    /// The order number, digits only, e.g. "1001".
+    #[schemars(regex(pattern = r"^[0-9]{3,12}$"))]
     order_id: String,
+    /// Why the customer cancels, in their words.
+    #[schemars(length(max = 500))]
     reason: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Cancelled {
     order_id: String,
+    #[schemars(extend("const" = "cancelled"))]
     status: &'static str,
     already_cancelled: bool,
     message: String,
@@ -27,44 +33,57 @@ struct Cancelled {
 
 struct CancelOrder;
 
-impl Guest for CancelOrder {
-    fn manifest() -> ToolManifest {
-        ToolManifest {
-            name: "cancel_order".into(),
-            description: "Cancel one of the customer's orders that has not shipped yet.".into(),
-            params_schema: format!(
-                r#"{{"type": "object", "required": ["order_id"], "additionalProperties": false,
-                    "properties": {{"order_id": {ORDER_ID_SCHEMA},
-                                   "reason": {{"type": "string", "maxLength": 500,
-                                              "description": "Why the customer cancels, in their words."}}}}}}"#
-            ),
-            result_schema: r#"{"type": "object",
-                "required": ["order_id", "status", "already_cancelled", "message"],
-                "additionalProperties": false,
-                "properties": {"order_id": {"type": "string"}, "status": {"const": "cancelled"},
-                               "already_cancelled": {"type": "boolean"}, "message": {"type": "string"}}}"#
-                .into(),
-            effect: Effect::Reversible,
-            version: env!("CARGO_PKG_VERSION").into(),
-            examples: vec!["cancel order 1001".into(), "please cancel my order".into(), "I want to cancel my last order".into(), "I changed my mind, cancel it".into(), "can you stop order 1002 before it ships".into(), "I don't want order 1005 anymore".into(), "cancel the order I placed yesterday".into()],
-        }
+impl Tool for CancelOrder {
+    type Args = Args;
+    type Output = Cancelled;
+    type Facts = OrderFacts;
+
+    const NAME: &'static str = "cancel_order";
+    const DESCRIPTION: &'static str =
+        "Cancel one of the customer's orders that has not shipped yet.";
+    const EFFECT: Effect = Effect::Reversible;
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    fn examples() -> Vec<&'static str> {
+        vec![
+            "cancel order 1001",
+            "please cancel my order",
+            "I want to cancel my last order",
+            "I changed my mind, cancel it",
+            "can you stop order 1002 before it ships",
+            "I don't want order 1005 anymore",
+            "cancel the order I placed yesterday",
+        ]
     }
 
-    fn invoke(args: String) -> Result<String, ToolError> {
-        let args: Args = parse_args(&args)?;
+    fn facts(args: Args) -> Result<Option<OrderFacts>, ToolError> {
+        OrderFacts::of(&args.order_id).map(Some)
+    }
+
+    fn call(args: Args) -> Result<Cancelled, ToolError> {
         let id = args.order_id.as_str();
-        let order = orders::get_order(id).ok_or_else(|| ToolError::order_not_found(id))?;
-        let already_cancelled = match order.status {
+        let order = ORDERS.get(id)?.ok_or_else(|| order_not_found(id))?;
+        let already_cancelled = match order.data.status {
             OrderStatus::Cancelled => true,
-            OrderStatus::Pending | OrderStatus::Processing => {
+            from @ (OrderStatus::Pending | OrderStatus::Processing) => {
                 let note = match args.reason.as_deref().map(str::trim) {
                     Some(reason) if !reason.is_empty() => {
-                        format!("cancelled at the customer's request: {reason}")
+                        format!("cancel_order: cancelled at the customer's request: {reason}")
                     }
-                    _ => "cancelled at the customer's request".to_string(),
+                    _ => "cancel_order: cancelled at the customer's request".to_string(),
                 };
-                orders::set_status(id, OrderStatus::Cancelled, &note)
-                    .map_err(|e| ToolError::from_store(id, e))?;
+                ORDERS.merge(id, json!({ "status": "cancelled" }))?;
+                EVENTS.insert(
+                    None,
+                    &OrderEvent {
+                        order_id: id.to_string(),
+                        kind: "status-changed".into(),
+                        from_status: Some(from),
+                        to_status: Some(OrderStatus::Cancelled),
+                        amount_cents: None,
+                        note,
+                    },
+                )?;
                 log_info(&format!("order {id} cancelled"));
                 false
             }
@@ -98,7 +117,7 @@ impl Guest for CancelOrder {
         } else {
             format!("Order {id} has been cancelled.")
         };
-        to_json(&Cancelled {
+        Ok(Cancelled {
             order_id: order.id,
             status: "cancelled",
             already_cancelled,

@@ -2,70 +2,83 @@
 //!
 //! The tool guards the money's integrity: only delivered orders, never more
 //! than what is left to refund. Limits such as "above 200 € a human decides"
-//! are policies.
+//! are policies, which read the order's [`OrderFacts`] with its refund history.
+//!
+//! The order's `refunded_cents`, the refund row and the event are written in
+//! one transaction; if another call changed the order meanwhile, the host
+//! runs this call again on the fresh order, so two refunds racing for the
+//! same money can never both succeed.
 
 use deskhand_plugin_sdk::{
-    Effect, Guest, ORDER_ID_SCHEMA, ToolError, ToolManifest, cents, export_tool, log_info, money,
-    orders::{self, OrderStatus},
-    parse_args, to_json,
+    Effect, JsonSchema, Tool, ToolError, cents, export_tool, log_info, money,
+};
+use deskhand_shop::{
+    EVENTS, ORDERS, OrderEvent, OrderFacts, OrderStatus, REFUNDS, RefundRow, of_order,
+    order_not_found,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Args {
+    /// The order number, digits only, e.g. "1001".
+    #[schemars(regex(pattern = r"^[0-9]{3,12}$"))]
     order_id: String,
+    /// Amount to refund; the whole remaining amount when absent.
+    #[schemars(range(max = 100000), extend("exclusiveMinimum" = 0))]
     amount: Option<f64>,
+    /// Why the customer wants a refund.
+    #[schemars(length(min = 3, max = 500))]
     reason: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Refunded {
     order_id: String,
-    refund_id: i64,
+    refund_id: String,
+    #[schemars(extend("exclusiveMinimum" = 0))]
     amount: f64,
     currency: String,
+    #[schemars(range(min = 0))]
     refunded_total: f64,
+    #[schemars(range(min = 0))]
     remaining: f64,
     message: String,
 }
 
 struct Refund;
 
-impl Guest for Refund {
-    fn manifest() -> ToolManifest {
-        ToolManifest {
-            name: "refund".into(),
-            description: "Refund a delivered order to the original payment method, in full or \
-                          for a given amount."
-                .into(),
-            params_schema: format!(
-                r#"{{"type": "object", "required": ["order_id", "reason"], "additionalProperties": false,
-                    "properties": {{"order_id": {ORDER_ID_SCHEMA},
-                                   "amount": {{"type": "number", "exclusiveMinimum": 0, "maximum": 100000,
-                                              "description": "Amount to refund; the whole remaining amount when absent."}},
-                                   "reason": {{"type": "string", "minLength": 3, "maxLength": 500,
-                                              "description": "Why the customer wants a refund."}}}}}}"#
-            ),
-            result_schema: r#"{"type": "object",
-                "required": ["order_id", "refund_id", "amount", "currency", "refunded_total", "remaining", "message"],
-                "additionalProperties": false,
-                "properties": {"order_id": {"type": "string"}, "refund_id": {"type": "integer"},
-                               "amount": {"type": "number", "exclusiveMinimum": 0},
-                               "currency": {"type": "string"},
-                               "refunded_total": {"type": "number", "minimum": 0},
-                               "remaining": {"type": "number", "minimum": 0},
-                               "message": {"type": "string"}}}"#
-                .into(),
-            effect: Effect::Irreversible,
-            version: env!("CARGO_PKG_VERSION").into(),
-            examples: vec!["I want a refund for order 1007".into(), "refund my order please".into(), "give me my money back for order 1009".into(), "the item was broken, I want my money back".into(), "can I get a refund on my last order".into(), "please refund 20 euros on order 1007".into()],
-        }
+impl Tool for Refund {
+    type Args = Args;
+    type Output = Refunded;
+    type Facts = OrderFacts;
+
+    const NAME: &'static str = "refund";
+    const DESCRIPTION: &'static str = "Refund a delivered order to the original payment method, \
+        in full or for a given amount.";
+    const EFFECT: Effect = Effect::Irreversible;
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    fn examples() -> Vec<&'static str> {
+        vec![
+            "I want a refund for order 1007",
+            "refund my order please",
+            "give me my money back for order 1009",
+            "the item was broken, I want my money back",
+            "can I get a refund on my last order",
+            "please refund 20 euros on order 1007",
+        ]
     }
 
-    fn invoke(args: String) -> Result<String, ToolError> {
-        let args: Args = parse_args(&args)?;
+    fn facts(args: Args) -> Result<Option<OrderFacts>, ToolError> {
+        OrderFacts::of(&args.order_id)?.with_refunds().map(Some)
+    }
+
+    fn call(args: Args) -> Result<Refunded, ToolError> {
         let id = args.order_id.as_str();
-        let order = orders::get_order(id).ok_or_else(|| ToolError::order_not_found(id))?;
+        let order = ORDERS.get(id)?.ok_or_else(|| order_not_found(id))?.data;
         if order.status != OrderStatus::Delivered {
             return Err(ToolError::new(
                 "not-delivered",
@@ -87,7 +100,9 @@ impl Guest for Refund {
             Some(amount) => cents(amount).ok_or_else(|| {
                 ToolError::new(
                     "invalid-amount",
-                    format!("{amount} is not a valid amount; use a positive number with at most two decimals."),
+                    format!(
+                        "{amount} is not a valid amount; use a positive number with at most two decimals."
+                    ),
                 )
             })?,
         };
@@ -101,16 +116,36 @@ impl Guest for Refund {
                 ),
             ));
         }
-        let refund = orders::record_refund(id, amount, args.reason.trim())
-            .map_err(|e| ToolError::from_store(id, e))?;
-        log_info(&format!(
-            "refund {} of {amount} cents on order {id}",
-            refund.id
-        ));
         let refunded_total = order.refunded_cents + amount;
-        to_json(&Refunded {
-            order_id: order.id,
-            refund_id: refund.id,
+        ORDERS.merge(id, json!({ "refunded_cents": refunded_total }))?;
+        let earlier = REFUNDS.query(of_order(id), 500)?.len();
+        let refund_id = format!("{id}-{}", earlier + 1);
+        let reason = args.reason.trim().to_string();
+        REFUNDS.insert(
+            Some(&refund_id),
+            &RefundRow {
+                order_id: id.to_string(),
+                amount_cents: amount,
+                reason: reason.clone(),
+            },
+        )?;
+        EVENTS.insert(
+            None,
+            &OrderEvent {
+                order_id: id.to_string(),
+                kind: "refunded".into(),
+                from_status: None,
+                to_status: None,
+                amount_cents: Some(amount),
+                note: format!("refund: {reason}"),
+            },
+        )?;
+        log_info(&format!(
+            "refund {refund_id} of {amount} cents on order {id}"
+        ));
+        Ok(Refunded {
+            order_id: id.to_string(),
+            refund_id,
             amount: money(amount),
             currency: order.currency.clone(),
             refunded_total: money(refunded_total),

@@ -1,16 +1,37 @@
 //! Everything a deskhand tool plugin needs, and nothing from the host.
 //!
 //! A plugin is a `cdylib` crate built for `wasm32-wasip2`. It implements
-//! [`Guest`] (a `manifest` and an `invoke`) and registers the type with
-//! [`export_tool!`]. The host hands it exactly three capabilities:
+//! [`Tool`] with typed arguments, result and facts (their JSON Schemas are
+//! derived from the types with schemars, so they cannot drift from the
+//! code) and registers the type with [`export_tool!`]:
 //!
-//! * [`orders`]: the orders of the customer in the conversation, and nobody else's;
+//! ```ignore
+//! #[derive(Deserialize, JsonSchema)]
+//! struct Args { address: String }
+//! #[derive(Serialize, JsonSchema)]
+//! struct Saved { message: String }
+//!
+//! struct SaveAddress;
+//! impl Tool for SaveAddress {
+//!     type Args = Args;
+//!     type Output = Saved;
+//!     type Facts = NoFacts;
+//!     const NAME: &'static str = "save_address";
+//!     const DESCRIPTION: &'static str = "Save the customer's delivery address.";
+//!     const EFFECT: Effect = Effect::Reversible;
+//!     fn call(args: Args) -> Result<Saved, ToolError> { /* ... */ }
+//! }
+//! export_tool!(SaveAddress);
+//! ```
+//!
+//! The host hands a plugin only what its grant in the desk configuration
+//! allows, always scoped to the customer of the conversation:
+//!
+//! * [`records`]: named collections of JSON documents ([`Collection`]);
+//! * [`http`]: outgoing requests to the hosts granted to the plugin;
+//! * [`config`]: the plugin's own settings and secrets;
 //! * [`clock`]: the business clock (fixed in tests and scenarios);
 //! * [`log`]: log lines that end up in the host's tracing.
-//!
-//! The rest of this crate is small helpers that keep plugins short and
-//! consistent: argument parsing with customer-safe errors, money and date
-//! formatting, and one JSON shape for an order.
 
 /// The generated bindings of the `tool` world; everything useful is re-exported
 /// at the crate root.
@@ -20,20 +41,29 @@ pub mod bindings {
         path: "../../wit",
         world: "tool",
         pub_export_macro: true,
-        export_macro_name: "export_tool",
+        export_macro_name: "export_wit_tool",
         default_bindings_module: "deskhand_plugin_sdk::bindings",
     });
 }
 
-pub use bindings::deskhand::plugin::tool_types::Effect;
-pub use bindings::deskhand::plugin::{clock, log, orders};
-pub use bindings::{Guest, ToolError, ToolManifest, export_tool};
-
-mod order_view;
+mod collection;
+pub mod config;
+mod errors;
+pub mod http;
+mod schema;
 mod time;
+mod tool;
 
-pub use order_view::{ORDER_VIEW_SCHEMA, OrderView};
+pub use bindings::deskhand::plugin::tool_types::Effect;
+pub use bindings::deskhand::plugin::{clock, log, records};
+pub use bindings::{ToolError, ToolManifest};
+pub use collection::{Collection, Record};
+pub use schema::{result_schema_of, schema_of};
 pub use time::rfc3339;
+pub use tool::{NoFacts, Tool, adapter};
+
+/// Derives JSON Schemas for [`Tool::Args`], [`Tool::Output`] and [`Tool::Facts`].
+pub use schemars::{self, JsonSchema};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -46,37 +76,10 @@ impl ToolError {
             message: message.into(),
         }
     }
-
-    /// The one answer for an order the customer cannot see, whether it does not
-    /// exist or belongs to someone else: the two must be indistinguishable.
-    pub fn order_not_found(order_id: &str) -> Self {
-        ToolError::new(
-            "order-not-found",
-            format!("I can't find order {order_id} on your account."),
-        )
-    }
-
-    /// Maps a refusal from the host's store into a customer-safe error.
-    pub fn from_store(order_id: &str, error: orders::StoreError) -> Self {
-        match error {
-            orders::StoreError::NotFound => ToolError::order_not_found(order_id),
-            orders::StoreError::Rejected(reason) => ToolError::new("rejected", reason),
-            orders::StoreError::Unavailable(detail) => {
-                log::log(log::Level::Error, &format!("store unavailable: {detail}"));
-                ToolError::new(
-                    "temporarily-unavailable",
-                    "Our order system is not answering right now. Please try again in a moment.",
-                )
-            }
-        }
-    }
 }
 
-/// Parses the JSON arguments the host passed to `invoke`.
-///
-/// The host has already validated them against the tool's `params-schema`, so
-/// a failure here means the schema and the Rust type disagree: a plugin bug,
-/// reported as such.
+/// Parses JSON arguments. The host has already validated them against the
+/// tool's schema, so a failure here is a plugin bug, reported as such.
 pub fn parse_args<T: DeserializeOwned>(args: &str) -> Result<T, ToolError> {
     serde_json::from_str(args).map_err(|e| {
         ToolError::new(
@@ -86,7 +89,7 @@ pub fn parse_args<T: DeserializeOwned>(args: &str) -> Result<T, ToolError> {
     })
 }
 
-/// Serialises a tool result to the JSON string `invoke` returns.
+/// Serialises a value to the JSON string the host expects.
 pub fn to_json<T: Serialize>(value: &T) -> Result<String, ToolError> {
     serde_json::to_string(value).map_err(|e| {
         ToolError::new(
@@ -112,24 +115,14 @@ pub fn cents(amount: f64) -> Option<i64> {
     ((scaled - rounded).abs() < 1e-6).then_some(rounded as i64)
 }
 
+/// The business clock's current time, unix seconds.
+pub fn now() -> i64 {
+    clock::now().unix_seconds
+}
+
 /// Logs one line at info level under the plugin's name.
 pub fn log_info(message: &str) {
     log::log(log::Level::Info, message);
-}
-
-impl orders::OrderStatus {
-    /// The status as the lowercase word used in JSON and in replies.
-    pub fn as_str(&self) -> &'static str {
-        use orders::OrderStatus::*;
-        match self {
-            Pending => "pending",
-            Processing => "processing",
-            Shipped => "shipped",
-            Delivered => "delivered",
-            Cancelled => "cancelled",
-            Returned => "returned",
-        }
-    }
 }
 
 #[cfg(test)]
@@ -147,6 +140,3 @@ mod tests {
         assert_eq!(cents(f64::NAN), None);
     }
 }
-
-/// JSON Schema (2020-12) of an order number argument in the demo shop.
-pub const ORDER_ID_SCHEMA: &str = r#"{"type": "string", "pattern": "^[0-9]{3,12}$", "description": "The order number, digits only, e.g. \"1001\"."}"#;

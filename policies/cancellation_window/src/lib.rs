@@ -7,54 +7,58 @@
 //! always allowed, because it changes nothing.
 
 use deskhand_policy_sdk::{
-    DAY, Decision, Guest, PolicyManifest, PolicyRequest, days_phrase, export_policy, whole_days,
+    DAY, Decision, JsonSchema, Policy, Request, days_phrase, export_policy, whole_days,
 };
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Params {
+    /// Days after purchase during which an order can be cancelled.
+    #[schemars(range(min = 1, max = 365))]
     max_days: i64,
+}
+
+/// What the rule reads about the order (the tool's facts).
+#[derive(Deserialize, JsonSchema)]
+struct Facts {
+    /// The order number.
+    order_id: String,
+    /// The order's status.
+    status: String,
+    /// When it was placed, unix seconds.
+    placed_at: i64,
 }
 
 struct CancellationWindow;
 
-impl Guest for CancellationWindow {
-    fn manifest() -> PolicyManifest {
-        PolicyManifest {
-            name: "cancellation-window".into(),
-            description: "Orders can be cancelled only within max_days days of purchase \
-                          (strictly less than max_days × 24 hours)."
-                .into(),
-            tools: vec!["cancel_order".into()],
-            params_schema: r#"{"type": "object", "required": ["max_days"], "additionalProperties": false,
-                "properties": {"max_days": {"type": "integer", "minimum": 1, "maximum": 365,
-                    "description": "Days after purchase during which an order can be cancelled."}}}"#
-                .into(),
-        }
+impl Policy for CancellationWindow {
+    type Params = Params;
+    type Facts = Facts;
+
+    const NAME: &'static str = "cancellation-window";
+    const DESCRIPTION: &'static str = "Orders can be cancelled only within max_days days of \
+        purchase (strictly less than max_days × 24 hours).";
+
+    fn tools() -> Vec<&'static str> {
+        vec!["cancel_order"]
     }
 
-    fn evaluate(request: PolicyRequest) -> Decision {
-        let params: Params = match request.params() {
-            Ok(params) => params,
-            Err(decision) => return decision,
-        };
-        // No order (unknown id, or someone else's): the tool reports it.
-        let Some(order) = &request.order else {
-            return Decision::Allow;
-        };
+    fn evaluate(request: &Request<Params, Facts>) -> Decision {
+        let order = &request.facts;
         if order.status == "cancelled" {
             return Decision::Allow;
         }
         let age = request.now - order.placed_at;
-        if age < params.max_days * DAY {
+        if age < request.params.max_days * DAY {
             return Decision::Allow;
         }
         Decision::deny(
             "outside-cancellation-window",
             format!(
                 "Orders can only be cancelled within {} of purchase; order {} was placed {} ago.",
-                days_phrase(params.max_days),
-                order.id,
+                days_phrase(request.params.max_days),
+                order.order_id,
                 days_phrase(whole_days(age))
             ),
         )

@@ -3,49 +3,59 @@
 //!
 //! Which calls need a confirmation is a parameter: every tool whose effect
 //! is listed in `effects` (default: irreversible), plus the tools listed in
-//! `tools`, minus those in `exempt`.
+//! `tools`, minus those in `exempt`. The question names the action from the
+//! tool's name and arguments, and an amount from the facts when the tool
+//! offers them.
 
-use deskhand_policy_sdk::{
-    Decision, Effect, Guest, PolicyManifest, PolicyRequest, cents_of, export_policy, money,
-};
+use deskhand_policy_sdk::{Decision, JsonSchema, Policy, Request, cents_of, export_policy, money};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Params {
-    effects: Vec<String>,
+    /// Effects that need a confirmation.
+    #[schemars(extend("uniqueItems" = true))]
+    effects: Vec<Effect>,
+    /// Tools that need one whatever their effect.
     #[serde(default)]
     tools: Vec<String>,
+    /// Tools that never need one.
     #[serde(default)]
     exempt: Vec<String>,
 }
 
-fn effect_word(effect: Effect) -> &'static str {
-    match effect {
-        Effect::ReadOnly => "read-only",
-        Effect::Reversible => "reversible",
-        Effect::Irreversible => "irreversible",
-    }
+#[derive(Deserialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "kebab-case")]
+enum Effect {
+    ReadOnly,
+    Reversible,
+    Irreversible,
+}
+
+/// Optional facts that make the question precise.
+#[derive(Deserialize, JsonSchema)]
+struct Facts {
+    total_cents: Option<i64>,
+    refunded_cents: Option<i64>,
+    currency: Option<String>,
 }
 
 /// "refund 50.00 EUR on order 1007", "cancel order 1002", "gift wrap for order 1003".
-fn summary(request: &PolicyRequest) -> String {
-    let args = request.args();
+fn summary(request: &Request<Params, Facts>) -> String {
     let action = request.tool.replace('_', " ");
-    let order_id = args.get("order_id").and_then(|v| v.as_str());
-    let currency = request
-        .order
-        .as_ref()
-        .map_or("EUR", |o| o.currency.as_str());
+    let order_id = request.arg_str("order_id");
+    let facts = &request.facts;
+    let currency = facts.currency.as_deref().unwrap_or("EUR");
     match (request.tool.as_str(), order_id) {
-        ("refund", Some(id)) => match args.get("amount").and_then(|a| a.as_f64()) {
-            Some(amount) => format!("refund {} on order {id}", money(cents_of(amount), currency)),
-            None => match &request.order {
-                Some(order) => format!(
-                    "refund {} on order {id}",
-                    money(order.total_cents - order.refunded_cents, currency)
-                ),
-                None => format!("refund order {id} in full"),
-            },
+        ("refund", Some(id)) => match (request.arg_f64("amount"), facts.total_cents) {
+            (Some(amount), _) => {
+                format!("refund {} on order {id}", money(cents_of(amount), currency))
+            }
+            (None, Some(total)) => format!(
+                "refund {} on order {id}",
+                money(total - facts.refunded_cents.unwrap_or(0), currency)
+            ),
+            (None, None) => format!("refund order {id} in full"),
         },
         (tool, Some(id)) => match tool.strip_suffix("_order") {
             Some(verb) => format!("{} order {id}", verb.replace('_', " ")),
@@ -57,39 +67,30 @@ fn summary(request: &PolicyRequest) -> String {
 
 struct ConfirmIrreversible;
 
-impl Guest for ConfirmIrreversible {
-    fn manifest() -> PolicyManifest {
-        PolicyManifest {
-            name: "confirm-irreversible".into(),
-            description: "Calls that cannot be undone (by effect, or listed by name) need the \
-                          customer's explicit confirmation first."
-                .into(),
-            tools: vec!["*".into()],
-            params_schema:
-                r#"{"type": "object", "required": ["effects"], "additionalProperties": false,
-                "properties": {
-                    "effects": {"type": "array", "uniqueItems": true,
-                                "items": {"enum": ["read-only", "reversible", "irreversible"]}},
-                    "tools": {"type": "array", "items": {"type": "string"}},
-                    "exempt": {"type": "array", "items": {"type": "string"}}}}"#
-                    .into(),
-        }
+impl Policy for ConfirmIrreversible {
+    type Params = Params;
+    type Facts = Facts;
+
+    const NAME: &'static str = "confirm-irreversible";
+    const DESCRIPTION: &'static str = "Calls that cannot be undone (by effect, or listed by \
+        name) need the customer's explicit confirmation first.";
+
+    fn tools() -> Vec<&'static str> {
+        vec!["*"]
     }
 
-    fn evaluate(request: PolicyRequest) -> Decision {
-        let params: Params = match request.params() {
-            Ok(params) => params,
-            Err(decision) => return decision,
+    fn evaluate(request: &Request<Params, Facts>) -> Decision {
+        let params = &request.params;
+        let effect = match request.effect.as_str() {
+            "read-only" => Effect::ReadOnly,
+            "reversible" => Effect::Reversible,
+            _ => Effect::Irreversible,
         };
-        let listed = params
-            .effects
-            .iter()
-            .any(|e| e == effect_word(request.effect))
-            || params.tools.contains(&request.tool);
+        let listed = params.effects.contains(&effect) || params.tools.contains(&request.tool);
         if !listed || params.exempt.contains(&request.tool) || request.confirmed {
             return Decision::Allow;
         }
-        Decision::Confirm(format!("Please confirm: shall I {}?", summary(&request)))
+        Decision::Confirm(format!("Please confirm: shall I {}?", summary(request)))
     }
 }
 

@@ -9,55 +9,57 @@
 //! even when it is also large.
 
 use deskhand_policy_sdk::{
-    DAY, Decision, Guest, PolicyManifest, PolicyRequest, cents_of, days_phrase, export_policy,
-    money, whole_days,
+    DAY, Decision, JsonSchema, Policy, Request, cents_of, days_phrase, export_policy, money,
+    whole_days,
 };
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Params {
+    #[schemars(range(min = 1, max = 3650))]
     window_days: i64,
+    #[schemars(extend("exclusiveMinimum" = 0))]
     max_amount: f64,
     allow_partial: bool,
 }
 
+/// What the rule reads about the order and the customer's refunds.
+#[derive(Deserialize, JsonSchema)]
+struct Facts {
+    order_id: String,
+    delivered_at: Option<i64>,
+    total_cents: i64,
+    refunded_cents: i64,
+    currency: String,
+    /// How many refunds this order has had.
+    refunds_of_order: Option<u32>,
+}
+
 struct RefundLimits;
 
-impl Guest for RefundLimits {
-    fn manifest() -> PolicyManifest {
-        PolicyManifest {
-            name: "refund-limits".into(),
-            description: "Refunds only within window_days of delivery, at most max_amount without \
-                          a human (escalated above), and one refund per order unless allow_partial."
-                .into(),
-            tools: vec!["refund".into()],
-            params_schema:
-                r#"{"type": "object", "required": ["window_days", "max_amount", "allow_partial"],
-                "additionalProperties": false,
-                "properties": {
-                    "window_days": {"type": "integer", "minimum": 1, "maximum": 3650},
-                    "max_amount": {"type": "number", "exclusiveMinimum": 0},
-                    "allow_partial": {"type": "boolean"}}}"#
-                    .into(),
-        }
+impl Policy for RefundLimits {
+    type Params = Params;
+    type Facts = Facts;
+
+    const NAME: &'static str = "refund-limits";
+    const DESCRIPTION: &'static str = "Refunds only within window_days of delivery, at most \
+        max_amount without a human (escalated above), and one refund per order unless allow_partial.";
+
+    fn tools() -> Vec<&'static str> {
+        vec!["refund"]
     }
 
-    fn evaluate(request: PolicyRequest) -> Decision {
-        let params: Params = match request.params() {
-            Ok(params) => params,
-            Err(decision) => return decision,
-        };
-        let Some(order) = &request.order else {
-            return Decision::Allow;
-        };
-        let already_refunded =
-            order.refunded_cents > 0 || request.refunds.iter().any(|r| r.order_id == order.id);
+    fn evaluate(request: &Request<Params, Facts>) -> Decision {
+        let (params, order) = (&request.params, &request.facts);
+        let id = &order.order_id;
+        let refunded = order.refunded_cents;
+        let already_refunded = refunded > 0 || order.refunds_of_order.unwrap_or(0) > 0;
         if already_refunded && !params.allow_partial {
             return Decision::deny(
                 "already-refunded",
                 format!(
-                    "Order {} has already been refunded once, and each order can only be refunded once.",
-                    order.id
+                    "Order {id} has already been refunded once, and each order can only be refunded once."
                 ),
             );
         }
@@ -67,28 +69,25 @@ impl Guest for RefundLimits {
                 return Decision::deny(
                     "outside-refund-window",
                     format!(
-                        "Refunds are possible within {} of delivery; order {} was delivered {} ago.",
+                        "Refunds are possible within {} of delivery; order {id} was delivered {} ago.",
                         days_phrase(params.window_days),
-                        order.id,
                         days_phrase(whole_days(since))
                     ),
                 );
             }
         }
+        let currency = order.currency.as_str();
         let amount = request
-            .args()
-            .get("amount")
-            .and_then(|a| a.as_f64())
+            .arg_f64("amount")
             .map(cents_of)
-            .unwrap_or(order.total_cents - order.refunded_cents);
+            .unwrap_or(order.total_cents - refunded);
         let limit = cents_of(params.max_amount);
         if amount > limit {
             return Decision::Escalate(format!(
                 "Refunds above {} are reviewed by a specialist; a colleague will review the refund \
-                 of {} for order {}.",
-                money(limit, &order.currency),
-                money(amount, &order.currency),
-                order.id
+                 of {} for order {id}.",
+                money(limit, currency),
+                money(amount, currency),
             ));
         }
         Decision::Allow

@@ -1,31 +1,42 @@
 //! Everything a deskhand policy needs, and nothing from the host.
 //!
 //! A policy is a `cdylib` crate built for `wasm32-wasip2` that implements
-//! [`Guest`] (`manifest` and `evaluate`) and registers it with
-//! [`export_policy!`]. `evaluate` gets a [`PolicyRequest`] (the tool call,
-//! the order it refers to, the customer's refunds, the clock and the
-//! policy's parameters) and returns a [`Decision`]. It must be a pure
-//! function of the request: the host runs it again for tests and audits.
+//! [`Policy`] with typed parameters and facts, and registers it with
+//! [`export_policy!`]. The JSON Schemas of both are derived from the types:
+//! the host checks the parameters in the configuration against the first,
+//! refuses a policy set whose tools do not offer the facts the second
+//! requires, and validates every call's facts before [`Policy::evaluate`]
+//! runs.
+//!
+//! `evaluate` gets a [`Request`]: the tool call, the facts the tool looked
+//! up (e.g. an order's status and age), the customer, the clock and the
+//! parameters, and returns a [`Decision`]. It must be a pure function of the
+//! request: the host runs it again for tests and audits.
 
-/// The generated bindings of the `policy` world; everything useful is re-exported
-/// at the crate root.
+/// The generated bindings of the `policy` world.
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "policy",
         pub_export_macro: true,
-        export_macro_name: "export_policy",
+        export_macro_name: "export_wit_policy",
         default_bindings_module: "deskhand_policy_sdk::bindings",
     });
 }
 
-pub use bindings::deskhand::plugin::log;
-pub use bindings::deskhand::plugin::policy_types::{Denial, OrderSnapshot, PastRefund};
-pub use bindings::deskhand::plugin::tool_types::Effect;
-pub use bindings::{Decision, Guest, PolicyManifest, PolicyRequest, export_policy};
+mod policy;
+mod schema;
 
-use serde::de::DeserializeOwned;
+pub use bindings::deskhand::plugin::log;
+pub use bindings::deskhand::plugin::policy_types::Denial;
+pub use bindings::deskhand::plugin::tool_types::Effect;
+pub use bindings::{Decision, PolicyManifest};
+pub use policy::{NoFacts, Policy, Request, adapter};
+pub use schema::schema_of;
+
+/// Derives the JSON Schemas of [`Policy::Params`] and [`Policy::Facts`].
+pub use schemars::{self, JsonSchema};
 
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
@@ -40,23 +51,14 @@ impl Decision {
     }
 }
 
-impl PolicyRequest {
-    /// The policy's parameters. The host has validated them against the
-    /// policy's schema; a failure here is a policy bug and denies the call.
-    pub fn params<T: DeserializeOwned>(&self) -> Result<T, Decision> {
-        serde_json::from_str(&self.params).map_err(|e| {
-            Decision::deny(
-                "policy-misconfigured",
-                format!(
-                    "This request can't be checked right now ({e}); a colleague will look into it."
-                ),
-            )
-        })
-    }
-
-    /// The tool's arguments as JSON.
-    pub fn args(&self) -> serde_json::Value {
-        serde_json::from_str(&self.args).unwrap_or(serde_json::Value::Null)
+impl Effect {
+    /// The kebab-case word of the WIT contract: `read-only`, `reversible`, `irreversible`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Effect::ReadOnly => "read-only",
+            Effect::Reversible => "reversible",
+            Effect::Irreversible => "irreversible",
+        }
     }
 }
 

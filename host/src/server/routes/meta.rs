@@ -76,7 +76,7 @@ fn display_name(state: &AppState, customer_id: Option<&str>) -> Result<String, A
     Ok(match customer_id {
         Some(id) => state
             .agent
-            .orders()
+            .records()
             .customer(id)?
             .map(|c| c.name)
             .unwrap_or_else(|| id.to_string()),

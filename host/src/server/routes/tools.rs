@@ -75,7 +75,7 @@ pub async fn invoke(
     let tool = name.clone();
     let gated = tokio::task::spawn_blocking(move || {
         let _ticket = ticket;
-        let scope = CustomerScope::new(customer, agent.orders().clone(), agent.clock().clone());
+        let scope = CustomerScope::new(customer, agent.records().clone(), agent.clock().clone());
         agent.gate().call(
             &scope,
             ToolCall {

@@ -1,43 +1,48 @@
 //! `hostile-policy`: misbehaves as its `attack` parameter says, to prove
 //! that a broken policy is contained and its safe answer is deny.
 
-use deskhand_policy_sdk::{Decision, Guest, PolicyManifest, PolicyRequest, export_policy};
+use deskhand_policy_sdk::{Decision, JsonSchema, NoFacts, Policy, Request, export_policy};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Params {
-    attack: String,
+    attack: Attack,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+enum Attack {
+    None,
+    Spin,
+    Allocate,
+    Panic,
 }
 
 struct HostilePolicy;
 
-impl Guest for HostilePolicy {
-    fn manifest() -> PolicyManifest {
-        PolicyManifest {
-            name: "hostile-policy".into(),
-            description: "Test policy that attacks its sandbox. Never shipped.".into(),
-            tools: vec!["*".into()],
-            params_schema: r#"{"type": "object", "required": ["attack"],
-                "properties": {"attack": {"enum": ["none", "spin", "allocate", "panic"]}}}"#
-                .into(),
-        }
+impl Policy for HostilePolicy {
+    type Params = Params;
+    type Facts = NoFacts;
+
+    const NAME: &'static str = "hostile-policy";
+    const DESCRIPTION: &'static str = "Test policy that attacks its sandbox. Never shipped.";
+
+    fn tools() -> Vec<&'static str> {
+        vec!["*"]
     }
 
-    fn evaluate(request: PolicyRequest) -> Decision {
-        let Ok(params) = request.params::<Params>() else {
-            return Decision::Allow;
-        };
-        match params.attack.as_str() {
-            "spin" => loop {
+    fn evaluate(request: &Request<Params, NoFacts>) -> Decision {
+        match request.params.attack {
+            Attack::Spin => loop {
                 std::hint::black_box(0u64);
             },
-            "allocate" => {
+            Attack::Allocate => {
                 let block = vec![1u8; 1 << 30];
                 std::hint::black_box(block);
                 Decision::Allow
             }
-            "panic" => panic!("hostile policy panicked on purpose"),
-            _ => Decision::Allow,
+            Attack::Panic => panic!("hostile policy panicked on purpose"),
+            Attack::None => Decision::Allow,
         }
     }
 }

@@ -1,46 +1,58 @@
 //! One JSON shape for an order, shared by every tool that shows orders.
 
+use deskhand_plugin_sdk::{JsonSchema, Record, money, rfc3339};
 use serde::Serialize;
 
-use crate::orders::{LineItem, Order};
-use crate::{money, rfc3339};
+use crate::order::{LineItem, Order, OrderStatus};
 
 /// An order as tools return it: amounts as decimals, times as RFC 3339.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OrderView {
     pub order_id: String,
-    pub status: &'static str,
+    pub status: OrderStatus,
+    #[schemars(extend("format" = "date-time"))]
     pub placed_at: String,
     pub items: Vec<ItemView>,
+    #[schemars(range(min = 0))]
     pub total: f64,
+    #[schemars(range(min = 0))]
     pub refunded: f64,
+    #[schemars(regex(pattern = r"^[A-Z]{3}$"))]
     pub currency: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking_number: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub shipped_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub delivered_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub estimated_delivery: Option<String>,
 }
 
 /// One line of an order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ItemView {
     pub sku: String,
     pub name: String,
+    #[schemars(range(min = 1))]
     pub quantity: u32,
+    #[schemars(range(min = 0))]
     pub unit_price: f64,
 }
 
-impl From<&Order> for OrderView {
-    fn from(order: &Order) -> Self {
+impl From<&Record<Order>> for OrderView {
+    fn from(record: &Record<Order>) -> Self {
+        let order = &record.data;
         OrderView {
-            order_id: order.id.clone(),
-            status: order.status.as_str(),
+            order_id: record.id.clone(),
+            status: order.status,
             placed_at: rfc3339(order.placed_at),
             items: order.items.iter().map(ItemView::from).collect(),
             total: money(order.total_cents),
@@ -65,37 +77,3 @@ impl From<&LineItem> for ItemView {
         }
     }
 }
-
-/// JSON Schema (2020-12) of [`OrderView`], for tools' `result-schema`s.
-pub const ORDER_VIEW_SCHEMA: &str = r#"{
-  "type": "object",
-  "required": ["order_id", "status", "placed_at", "items", "total", "refunded", "currency"],
-  "additionalProperties": false,
-  "properties": {
-    "order_id": {"type": "string"},
-    "status": {"enum": ["pending", "processing", "shipped", "delivered", "cancelled", "returned"]},
-    "placed_at": {"type": "string", "format": "date-time"},
-    "items": {
-      "type": "array",
-      "items": {
-        "type": "object",
-        "required": ["sku", "name", "quantity", "unit_price"],
-        "additionalProperties": false,
-        "properties": {
-          "sku": {"type": "string"},
-          "name": {"type": "string"},
-          "quantity": {"type": "integer", "minimum": 1},
-          "unit_price": {"type": "number", "minimum": 0}
-        }
-      }
-    },
-    "total": {"type": "number", "minimum": 0},
-    "refunded": {"type": "number", "minimum": 0},
-    "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-    "carrier": {"type": "string"},
-    "tracking_number": {"type": "string"},
-    "shipped_at": {"type": "string", "format": "date-time"},
-    "delivered_at": {"type": "string", "format": "date-time"},
-    "estimated_delivery": {"type": "string", "format": "date-time"}
-  }
-}"#;

@@ -1,0 +1,253 @@
+//! `deskhand plugin new NAME` and `deskhand policy new NAME`: a new crate
+//! from the template, added to its workspace, ready for `cargo build`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum PluginCommand {
+    /// Create plugins/NAME from the template, add it to the workspace and
+    /// grant it its own collection NAME in plugins.toml.
+    New {
+        /// The tool's snake_case name, e.g. delivery_address.
+        name: String,
+        /// The plugins workspace (default: the repository's plugins/).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PolicyCommand {
+    /// Create policies/NAME from the template, add it to the workspace and
+    /// add a disabled section for it to policies.toml.
+    New {
+        /// The policy's kebab-case name, e.g. max-order-value.
+        name: String,
+        /// The policies workspace (default: the repository's policies/).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+fn repository(folder: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(folder)
+}
+
+fn is_snake_case(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && name.len() <= 64
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+        && !name.ends_with('_')
+}
+
+/// `delivery_address` as `DeliveryAddress`.
+fn camel_case(snake: &str) -> String {
+    snake
+        .split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            let first = chars.next().map(|c| c.to_ascii_uppercase());
+            first.into_iter().chain(chars).collect::<String>()
+        })
+        .collect()
+}
+
+/// Copies the template folder, replacing each `(from, to)` in every file.
+fn copy_template(from: &Path, to: &Path, replace: &[(&str, String)]) -> anyhow::Result<()> {
+    for entry in walk(from)? {
+        let relative = entry.strip_prefix(from).expect("inside the template");
+        let target = to.join(relative);
+        if entry.is_dir() {
+            std::fs::create_dir_all(&target)?;
+            continue;
+        }
+        let mut text = std::fs::read_to_string(&entry)
+            .with_context(|| format!("reading {}", entry.display()))?;
+        for (pattern, value) in replace {
+            text = text.replace(pattern, value);
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&target, text).with_context(|| format!("writing {}", target.display()))?;
+    }
+    Ok(())
+}
+
+fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.file_name().is_some_and(|n| n == "target") {
+            continue;
+        }
+        out.push(path.clone());
+        if path.is_dir() {
+            out.extend(walk(&path)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Adds `member` to the `members` list of the workspace's Cargo.toml, before
+/// the template and the test crates.
+fn add_member(workspace: &Path, member: &str) -> anyhow::Result<()> {
+    let path = workspace.join("Cargo.toml");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let entry = format!("    \"{member}\",\n");
+    let start = text
+        .find("members = [")
+        .with_context(|| format!("{} has no `members = [` list", path.display()))?;
+    let end = start
+        + text[start..]
+            .find(']')
+            .context("an unterminated members list")?;
+    let list = &text[start..end];
+    if list.contains(&format!("\"{member}\"")) {
+        return Ok(());
+    }
+    let at = ["\"_template\"", "\"testing/"]
+        .iter()
+        .filter_map(|needle| list.find(needle))
+        .min()
+        .map(|i| start + list[..i].rfind('\n').map_or(i, |n| n + 1))
+        .unwrap_or(end);
+    let mut updated = text.clone();
+    updated.insert_str(at, &entry);
+    std::fs::write(&path, updated).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+fn append(path: &Path, section: &str) -> anyhow::Result<()> {
+    let mut text = std::fs::read_to_string(path).unwrap_or_default();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(section);
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+pub fn run_plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
+    let PluginCommand::New { name, dir } = command;
+    if !is_snake_case(&name) {
+        bail!(
+            "{name:?} is not a tool name: use snake_case (a lowercase letter, then lowercase \
+             letters, digits or underscores), e.g. delivery_address"
+        );
+    }
+    let workspace = dir.unwrap_or_else(|| repository("plugins"));
+    let target = workspace.join(&name);
+    if target.exists() {
+        bail!("{} already exists; pick another name", target.display());
+    }
+    let template = workspace.join("_template");
+    copy_template(
+        &template,
+        &target,
+        &[("MyTool", camel_case(&name)), ("my_tool", name.clone())],
+    )
+    .with_context(|| format!("copying the template {}", template.display()))?;
+    add_member(&workspace, &name)?;
+    let grants = workspace.join("plugins.toml");
+    append(
+        &grants,
+        &format!(
+            "\n# Added by `deskhand plugin new {name}`: its own collection, nothing else.\n\
+             [plugins.{name}]\nrecords = {{ {name} = \"read-write\" }}\n"
+        ),
+    )?;
+    println!("created {}", target.display());
+    println!("  edit   {}", target.join("src/lib.rs").display());
+    println!(
+        "  grant  more in {} (records, http, settings, secrets)",
+        grants.display()
+    );
+    println!("  build  cargo build   (the plugin is built to wasm with deskhand)");
+    println!(
+        "  try    deskhand tools call {name} --customer C001 --args '{{\"value\": \"hello\"}}'"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_policy(command: PolicyCommand) -> anyhow::Result<ExitCode> {
+    let PolicyCommand::New { name, dir } = command;
+    let crate_name = name.replace('-', "_");
+    if !is_snake_case(&crate_name) || name.contains('_') {
+        bail!(
+            "{name:?} is not a policy name: use kebab-case (lowercase letters, digits and \
+             dashes), e.g. max-order-value"
+        );
+    }
+    let workspace = dir.unwrap_or_else(|| repository("policies"));
+    let target = workspace.join(&crate_name);
+    if target.exists() {
+        bail!("{} already exists; pick another name", target.display());
+    }
+    let template = workspace.join("_template");
+    copy_template(
+        &template,
+        &target,
+        &[
+            ("MyPolicy", camel_case(&crate_name)),
+            ("my_policy", crate_name.clone()),
+            ("my-policy", name.clone()),
+        ],
+    )
+    .with_context(|| format!("copying the template {}", template.display()))?;
+    add_member(&workspace, &crate_name)?;
+    let config = workspace.join("policies.toml");
+    append(
+        &config,
+        &format!(
+            "\n# Added by `deskhand policy new {name}`; set enabled = true once its test cases pass.\n\
+             [{name}]\nenabled = false\nparams = {{ max_amount = 500.0 }}\n"
+        ),
+    )?;
+    println!("created {}", target.display());
+    println!("  edit   {}", target.join("src/lib.rs").display());
+    println!(
+        "  test   add cases to {}",
+        workspace.join("tests").display()
+    );
+    println!("  enable [{name}] in {}", config.display());
+    println!("  build  cargo build");
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_converted() {
+        assert_eq!(camel_case("delivery_address"), "DeliveryAddress");
+        assert!(is_snake_case("delivery_address"));
+        assert!(!is_snake_case("Delivery") && !is_snake_case("a-b") && !is_snake_case("x_"));
+    }
+
+    #[test]
+    fn members_are_added_before_the_template() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[workspace]\nmembers = [\n    \"sdk\",\n    \"refund\",\n    \"_template\",\n    \"testing/hostile\",\n]\n",
+        )
+        .unwrap();
+        add_member(dir.path(), "delivery_address").unwrap();
+        add_member(dir.path(), "delivery_address").unwrap();
+        let text = std::fs::read_to_string(dir.path().join("Cargo.toml")).unwrap();
+        assert_eq!(
+            text,
+            "[workspace]\nmembers = [\n    \"sdk\",\n    \"refund\",\n    \"delivery_address\",\n    \"_template\",\n    \"testing/hostile\",\n]\n"
+        );
+    }
+}
