@@ -65,7 +65,7 @@ fn a_commit_lands_whole_or_not_at_all_and_stale_versions_conflict() {
         at: NOW + DAY,
     };
     // The second write fails (a taken id), so the first must not land either.
-    store.commit("C001", &[event.clone()]).unwrap();
+    store.commit("C001", std::slice::from_ref(&event)).unwrap();
     let err = store
         .commit("C001", &[update(order.version), event.clone()])
         .unwrap_err();

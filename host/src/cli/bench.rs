@@ -93,10 +93,19 @@ fn bench_tools(global: &GlobalArgs, iterations: usize) -> anyhow::Result<ExitCod
     grant
         .records
         .insert("my_tool".into(), deskhand::plugins::Access::ReadWrite);
+    let folder = tempfile::tempdir()?;
+    let template_file =
+        std::path::Path::new(deskhand::plugins::TEST_PLUGINS_DIR).join("my_tool.wasm");
+    std::fs::copy(&template_file, folder.path().join("my_tool.wasm")).with_context(|| {
+        format!(
+            "the tools benchmark needs the template plugin {} (built with deskhand)",
+            template_file.display()
+        )
+    })?;
     let template = PluginRegistry::load(
         sandbox,
         PluginPaths {
-            modules: deskhand::plugins::TEST_PLUGINS_DIR.into(),
+            modules: folder.path().to_path_buf(),
             grants: None,
         },
     )?;

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::grants::{Access, PluginGrant};
-use super::http::HttpClient;
+use super::http::{self, HttpClient};
 use super::scope::CustomerScope;
 use super::staging::Staging;
+use crate::bindings::http::{HttpError, Request, Response};
 
 /// What the call is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +31,9 @@ pub(crate) struct CallContext {
     pub denials: Vec<String>,
     /// How many HTTP requests were sent (a call that sent any is not re-run on a conflict).
     pub http_requests: u32,
+    /// How many times the host answered `conflict` (an id taken meanwhile):
+    /// a call that then fails is run again on the fresh data.
+    pub conflicts: u32,
     pub http: Arc<HttpClient>,
     pub deadline: Instant,
 }
@@ -51,6 +55,22 @@ impl CallContext {
         tracing::warn!(plugin = %self.grant_name, "{advice}");
         self.denials.push(advice);
         permission
+    }
+
+    /// Sends one HTTP request of the call, if its grant allows the host.
+    pub fn send_http(&mut self, plugin: &str, request: Request) -> Result<Response, HttpError> {
+        let request = http::outgoing(request)?;
+        if !self.grant.allows_host(&request.host, request.port) {
+            let permission = format!("http = [\"{}:{}\"]", request.host, request.port);
+            return Err(HttpError::Denied(self.deny(permission)));
+        }
+        // Never past the call's own deadline: the plugin would be stopped anyway.
+        let timeout = self.grant.http_timeout().min(self.remaining());
+        if timeout.is_zero() {
+            return Err(HttpError::Timeout);
+        }
+        self.http_requests += 1;
+        self.http.send(plugin, request, self.grant.clone(), timeout)
     }
 
     /// Whether `collection` may be used with `need`, or the permission that is missing.

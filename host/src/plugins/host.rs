@@ -104,19 +104,47 @@ impl CallContext {
 
     /// The row as the call sees it.
     fn visible(
-        &self,
+        &mut self,
         collection: &str,
         id: &str,
     ) -> Result<Option<RowView>, records::RecordsError> {
         match self.staging.seen(collection, id) {
             Seen::Staged(view) => Ok(view),
-            Seen::Unstaged => Ok(self.stored(collection, id)?.map(|r| RowView {
-                id: r.id,
-                data: r.data,
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-            })),
+            Seen::Unstaged => {
+                let stored = self.stored(collection, id)?;
+                if let Some(record) = &stored {
+                    self.staging.note_read(record);
+                }
+                Ok(stored.map(|r| RowView {
+                    id: r.id,
+                    data: r.data,
+                    created_at: r.created_at,
+                    updated_at: r.updated_at,
+                }))
+            }
         }
+    }
+
+    /// Checks that the call may write row `id` of `collection` and finds
+    /// what the write is based on: `None` when the call cannot see the row,
+    /// else the stored row (`None` inside when the call already wrote it).
+    fn prepare_write(
+        &mut self,
+        collection: &str,
+        id: &str,
+    ) -> Result<Option<Option<Record>>, records::RecordsError> {
+        check_names(collection, Some(id))?;
+        self.check_records(collection, Access::ReadWrite)
+            .map_err(records::RecordsError::Denied)?;
+        self.room_for_a_write()?;
+        Ok(match self.staging.seen(collection, id) {
+            Seen::Staged(None) => None,
+            Seen::Staged(Some(_)) => Some(None),
+            Seen::Unstaged => {
+                let stored = self.stored(collection, id)?;
+                stored.map(|r| Some(self.staging.as_first_read(r)))
+            }
+        })
     }
 
     fn room_for_a_write(&self) -> Result<(), records::RecordsError> {
@@ -176,6 +204,9 @@ impl records::Host for GuestState {
                 .store
                 .records(&call.scope.customer_id, &collection)
                 .map_err(unavailable)?;
+            for record in &stored {
+                call.staging.note_read(record);
+            }
             let limit = limit.min(MAX_QUERY_ROWS) as usize;
             Ok(call
                 .staging
@@ -205,6 +236,7 @@ impl records::Host for GuestState {
             let id = match id {
                 Some(id) => {
                     if call.visible(&collection, &id)?.is_some() {
+                        call.conflicts += 1;
                         return Err(records::RecordsError::Conflict(format!(
                             "{collection} already has a row {id}"
                         )));
@@ -230,17 +262,8 @@ impl records::Host for GuestState {
             Err(e) => return Ok(Err(e)),
         };
         Ok((|| -> Result<_, records::RecordsError> {
-            check_names(&collection, Some(&id))?;
-            call.check_records(&collection, Access::ReadWrite)
-                .map_err(records::RecordsError::Denied)?;
-            call.room_for_a_write()?;
-            let stored = match call.staging.seen(&collection, &id) {
-                Seen::Staged(None) => return Err(records::RecordsError::NotFound),
-                Seen::Staged(Some(_)) => None,
-                Seen::Unstaged => match call.stored(&collection, &id)? {
-                    Some(stored) => Some(stored),
-                    None => return Err(records::RecordsError::NotFound),
-                },
+            let Some(stored) = call.prepare_write(&collection, &id)? else {
+                return Err(records::RecordsError::NotFound);
             };
             let current = call
                 .visible(&collection, &id)?
@@ -279,17 +302,8 @@ impl records::Host for GuestState {
             Err(e) => return Ok(Err(e)),
         };
         Ok((|| -> Result<_, records::RecordsError> {
-            check_names(&collection, Some(&id))?;
-            call.check_records(&collection, Access::ReadWrite)
-                .map_err(records::RecordsError::Denied)?;
-            call.room_for_a_write()?;
-            let stored = match call.staging.seen(&collection, &id) {
-                Seen::Staged(None) => return Ok(false),
-                Seen::Staged(Some(_)) => None,
-                Seen::Unstaged => match call.stored(&collection, &id)? {
-                    Some(stored) => Some(stored),
-                    None => return Ok(false),
-                },
+            let Some(stored) = call.prepare_write(&collection, &id)? else {
+                return Ok(false);
             };
             call.staging.delete(&collection, &id, stored.as_ref());
             Ok(true)
@@ -308,7 +322,7 @@ impl http::Host for GuestState {
                 "HTTP is only available during a tool call".into(),
             )));
         };
-        Ok(super::http::send(call, &plugin, request))
+        Ok(call.send_http(&plugin, request))
     }
 }
 

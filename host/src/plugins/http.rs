@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, Url};
 
-use super::call::CallContext;
 use super::grants::PluginGrant;
 use crate::bindings::http::{HttpError, Request, Response};
 
@@ -83,12 +82,19 @@ impl HttpClient {
     }
 }
 
-/// Sends one request of the plugin's call, after checking its grant.
-pub(crate) fn send(
-    call: &mut CallContext,
-    plugin: &str,
-    request: Request,
-) -> Result<Response, HttpError> {
+/// A request the plugin may make, checked for form (not yet for its grant).
+pub(crate) struct Outgoing {
+    pub method: Method,
+    pub url: Url,
+    pub host: String,
+    pub port: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// Checks a plugin's request for form: an absolute http(s) URL, a known
+/// method, a body within the limit.
+pub(crate) fn outgoing(request: Request) -> Result<Outgoing, HttpError> {
     let url = Url::parse(&request.url)
         .map_err(|e| HttpError::InvalidRequest(format!("{:?} is not a URL: {e}", request.url)))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -98,11 +104,6 @@ pub(crate) fn send(
         )));
     }
     let (host, port) = host_port(&url)?;
-    if !call.grant.allows_host(&host, port) {
-        return Err(HttpError::Denied(
-            call.deny(format!("http = [\"{host}:{port}\"]")),
-        ));
-    }
     let method = Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
         .ok()
         .filter(|m| {
@@ -128,52 +129,67 @@ pub(crate) fn send(
             "the request body is larger than {MAX_REQUEST_BYTES} bytes"
         )));
     }
-    // Never past the call's own deadline: the plugin would be stopped anyway.
-    let timeout = call.grant.http_timeout().min(call.remaining());
-    if timeout.is_zero() {
-        return Err(HttpError::Timeout);
-    }
-    call.http_requests += 1;
-    let span = tracing::info_span!(
-        "plugin.http",
-        plugin,
-        method = %method,
-        host = %host,
-        port,
-        status = tracing::field::Empty,
-        bytes = tracing::field::Empty,
-        micros = tracing::field::Empty,
-    );
-    let _entered = span.enter();
-    let started = Instant::now();
-    let (reply, answer) = std::sync::mpsc::channel();
-    let job = Job {
+    Ok(Outgoing {
         method,
         url,
+        host,
+        port,
         headers: request.headers,
         body: request.body,
-        grant: call.grant.clone(),
-        timeout,
-        max_bytes: call.grant.http_max_bytes(),
-        reply,
-    };
-    if call.http.jobs.send(job).is_err() {
-        return Err(HttpError::Failed(
-            "the host's HTTP client is not running".into(),
-        ));
-    }
-    let outcome = answer
-        .recv_timeout(timeout + Duration::from_millis(200))
-        .unwrap_or(Err(HttpError::Timeout));
-    span.record("micros", started.elapsed().as_micros() as u64);
-    match &outcome {
-        Ok(response) => {
-            span.record("status", response.status);
-            span.record("bytes", response.body.len());
+    })
+}
+
+impl HttpClient {
+    /// Sends a request whose host `grant` allows, waiting at most `timeout`;
+    /// redirects are followed only to hosts `grant` allows too.
+    pub(crate) fn send(
+        &self,
+        plugin: &str,
+        request: Outgoing,
+        grant: Arc<PluginGrant>,
+        timeout: Duration,
+    ) -> Result<Response, HttpError> {
+        let span = tracing::info_span!(
+            "plugin.http",
+            plugin,
+            method = %request.method,
+            host = %request.host,
+            port = request.port,
+            status = tracing::field::Empty,
+            bytes = tracing::field::Empty,
+            micros = tracing::field::Empty,
+        );
+        let _entered = span.enter();
+        let started = Instant::now();
+        let (reply, answer) = std::sync::mpsc::channel();
+        let job = Job {
+            method: request.method,
+            url: request.url,
+            headers: request.headers,
+            body: request.body,
+            max_bytes: grant.http_max_bytes(),
+            grant,
+            timeout,
+            reply,
+        };
+        if self.jobs.send(job).is_err() {
+            return Err(HttpError::Failed(
+                "the host's HTTP client is not running".into(),
+            ));
         }
-        Err(e) => tracing::warn!("plugin HTTP request failed: {e:?}"),
+        let outcome = answer
+            .recv_timeout(timeout + Duration::from_millis(200))
+            .unwrap_or(Err(HttpError::Timeout));
+        span.record("micros", started.elapsed().as_micros() as u64);
+        match &outcome {
+            Ok(response) => {
+                span.record("status", response.status);
+                span.record("bytes", response.body.len());
+            }
+            Err(e) => tracing::warn!("plugin HTTP request failed: {e:?}"),
+        }
+        outcome
     }
-    outcome
 }
 
 fn host_port(url: &Url) -> Result<(String, u16), HttpError> {

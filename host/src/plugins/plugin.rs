@@ -271,6 +271,7 @@ impl Plugin {
             staging: Staging::default(),
             denials: Vec::new(),
             http_requests: 0,
+            conflicts: 0,
             http: self.sandbox.http(),
             deadline: self.sandbox.deadline(timeout),
         };
@@ -286,10 +287,14 @@ impl Plugin {
                 CallMode::Facts => instance.call_facts(&mut store, &args_text),
             });
         store.data().flush_output();
-        let fail = |error| Conflicted {
-            error,
-            retry: false,
+        // A call that failed after the host told it about a row written
+        // meanwhile may succeed on the fresh data; one that talked to another
+        // system is never repeated.
+        let retry = {
+            let call = store.data().call.as_ref().expect("a call has its context");
+            call.conflicts > 0 && call.http_requests == 0
         };
+        let fail = |error| Conflicted { error, retry };
         let returned = match returned {
             Ok(Ok(text)) => Returned::Text(text),
             Ok(Err(refusal)) => Returned::Refused(ToolError::Failed {
@@ -319,23 +324,24 @@ impl Plugin {
         })?;
         let call = store.data().call.as_ref().expect("a call has its context");
         let writes = call.staging.writes();
-        if mode == CallMode::Invoke && !writes.is_empty() {
-            if let Err(e) = scope.store.commit(&scope.customer_id, &writes) {
-                return Err(match e {
-                    StoreError::Conflict(detail) => Conflicted {
-                        // A call that talked to another system is not repeated.
-                        retry: call.http_requests == 0,
-                        error: ToolError::Conflict {
-                            tool: tool.clone(),
-                            detail,
-                        },
-                    },
-                    other => fail(ToolError::Host {
+        if mode == CallMode::Invoke
+            && !writes.is_empty()
+            && let Err(e) = scope.store.commit(&scope.customer_id, &writes)
+        {
+            return Err(match e {
+                StoreError::Conflict(detail) => Conflicted {
+                    // A call that talked to another system is not repeated.
+                    retry: call.http_requests == 0,
+                    error: ToolError::Conflict {
                         tool: tool.clone(),
-                        detail: format!("saving the call's changes: {other}"),
-                    }),
-                });
-            }
+                        detail,
+                    },
+                },
+                other => fail(ToolError::Host {
+                    tool: tool.clone(),
+                    detail: format!("saving the call's changes: {other}"),
+                }),
+            });
         }
         Ok(value)
     }

@@ -47,6 +47,9 @@ pub(crate) struct Staging {
     /// Keys in the order they were first written, for the commit.
     order: Vec<(String, String)>,
     inserted: i64,
+    /// The version of every stored row the call read before writing it: a
+    /// later write is based on what the call saw, not on what is stored by then.
+    read_versions: BTreeMap<(String, String), i64>,
 }
 
 /// What the call's reads see for a key: its own write, or the store.
@@ -56,6 +59,27 @@ pub(crate) enum Seen {
 }
 
 impl Staging {
+    /// Remembers the version of a stored row the call has read (the first
+    /// read counts).
+    pub fn note_read(&mut self, record: &Record) {
+        self.read_versions
+            .entry((record.collection.clone(), record.id.clone()))
+            .or_insert(record.version);
+    }
+
+    /// `stored` as the call first saw it: with the version it read, if it
+    /// read the row before, so that a write based on that read conflicts
+    /// when the row changed since.
+    pub fn as_first_read(&self, mut stored: Record) -> Record {
+        if let Some(version) = self
+            .read_versions
+            .get(&(stored.collection.clone(), stored.id.clone()))
+        {
+            stored.version = *version;
+        }
+        stored
+    }
+
     /// How many rows the call has written so far.
     pub fn len(&self) -> usize {
         self.order.len()
@@ -232,7 +256,7 @@ impl Staging {
             }
         }
         rows.retain(|(_, _, row)| matches_filter(&row.data, filter));
-        rows.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        rows.sort_by_key(|(created_at, seq, _)| std::cmp::Reverse((*created_at, *seq)));
         rows.into_iter()
             .take(limit)
             .map(|(_, _, row)| row)
@@ -296,6 +320,20 @@ mod tests {
             version,
             seq,
         }
+    }
+
+    #[test]
+    fn a_write_is_based_on_the_version_the_call_first_read() {
+        let mut staging = Staging::default();
+        staging.note_read(&stored("a", json!({"n": 1}), 3, 1));
+        // Another call changed the row meanwhile: the store now has version 4.
+        let now = staging.as_first_read(stored("a", json!({"n": 5}), 4, 1));
+        staging.update("notes", "a", Some(&now), json!({"n": 2}), 500);
+        assert!(
+            matches!(&staging.writes()[0], RecordWrite::Update { version: 3, .. }),
+            "the commit must fail against version 4: {:?}",
+            staging.writes()
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@
 
 /// The generated bindings of the `policy` world.
 #[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
