@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 use deskhand::store::data_file::{self, DataFormat};
-use deskhand::store::{NewRecord, RecordStore};
+use deskhand::store::{NewRecord, RecordStore, StoreError};
 
 use super::GlobalArgs;
 
@@ -82,20 +82,15 @@ pub fn run(global: &GlobalArgs, command: DataCommand) -> anyhow::Result<ExitCode
                     println!("imported {count} row(s) into {collection}");
                     Ok(ExitCode::SUCCESS)
                 }
+                Err(StoreError::BadRow { row, reason }) => {
+                    // The store numbers the rows it was given; say the file's line.
+                    let line = lines.get(row - 1).copied().unwrap_or(row);
+                    eprintln!("{}:line {line}: {reason}", file.display());
+                    eprintln!("nothing was imported.");
+                    Ok(ExitCode::from(2))
+                }
                 Err(error) => {
-                    // The store numbers rows from 1; give the file's line instead.
                     let message = error.to_string();
-                    let message = match message
-                        .strip_prefix("row ")
-                        .and_then(|rest| rest.split_once(": "))
-                        .and_then(|(n, rest)| Some((n.parse::<usize>().ok()?, rest)))
-                    {
-                        Some((n, rest)) => match lines.get(n - 1) {
-                            Some(line) => format!("{}:line {line}: {rest}", file.display()),
-                            None => message,
-                        },
-                        None => message,
-                    };
                     eprintln!("{message}");
                     eprintln!("nothing was imported.");
                     Ok(ExitCode::from(2))

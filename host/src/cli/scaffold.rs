@@ -97,6 +97,21 @@ fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Creates the crate `member` of `workspace` from its `_template` folder
+/// with `replace` applied, and adds it to the workspace; refuses to touch an
+/// existing folder.
+fn scaffold(workspace: &Path, member: &str, replace: &[(&str, String)]) -> anyhow::Result<PathBuf> {
+    let target = workspace.join(member);
+    if target.exists() {
+        bail!("{} already exists; pick another name", target.display());
+    }
+    let template = workspace.join("_template");
+    copy_template(&template, &target, replace)
+        .with_context(|| format!("copying the template {}", template.display()))?;
+    add_member(workspace, member)?;
+    Ok(target)
+}
+
 /// Adds `member` to the `members` list of the workspace's Cargo.toml, before
 /// the template and the test crates.
 fn add_member(workspace: &Path, member: &str) -> anyhow::Result<()> {
@@ -145,18 +160,11 @@ pub fn run_plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
         );
     }
     let workspace = dir.unwrap_or_else(|| repository("plugins"));
-    let target = workspace.join(&name);
-    if target.exists() {
-        bail!("{} already exists; pick another name", target.display());
-    }
-    let template = workspace.join("_template");
-    copy_template(
-        &template,
-        &target,
+    let target = scaffold(
+        &workspace,
+        &name,
         &[("MyTool", camel_case(&name)), ("my_tool", name.clone())],
-    )
-    .with_context(|| format!("copying the template {}", template.display()))?;
-    add_member(&workspace, &name)?;
+    )?;
     let grants = workspace.join("plugins.toml");
     append(
         &grants,
@@ -188,22 +196,15 @@ pub fn run_policy(command: PolicyCommand) -> anyhow::Result<ExitCode> {
         );
     }
     let workspace = dir.unwrap_or_else(|| repository("policies"));
-    let target = workspace.join(&crate_name);
-    if target.exists() {
-        bail!("{} already exists; pick another name", target.display());
-    }
-    let template = workspace.join("_template");
-    copy_template(
-        &template,
-        &target,
+    let target = scaffold(
+        &workspace,
+        &crate_name,
         &[
             ("MyPolicy", camel_case(&crate_name)),
             ("my_policy", crate_name.clone()),
             ("my-policy", name.clone()),
         ],
-    )
-    .with_context(|| format!("copying the template {}", template.display()))?;
-    add_member(&workspace, &crate_name)?;
+    )?;
     let config = workspace.join("policies.toml");
     append(
         &config,

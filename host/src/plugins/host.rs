@@ -265,9 +265,6 @@ impl records::Host for GuestState {
             let Some(stored) = call.prepare_write(&collection, &id)? else {
                 return Err(records::RecordsError::NotFound);
             };
-            let current = call
-                .visible(&collection, &id)?
-                .ok_or(records::RecordsError::NotFound)?;
             let data = match change {
                 records::Change::Replace(text) => parse_document(&text)?,
                 records::Change::Merge(text) => {
@@ -279,7 +276,13 @@ impl records::Host for GuestState {
                             "a merge patch must be a JSON object".into(),
                         ));
                     }
-                    let mut data = current.data;
+                    // The document the patch applies to: the stored row as
+                    // just read, or the call's own version of it.
+                    let mut data = match (&stored, call.staging.seen(&collection, &id)) {
+                        (Some(record), _) => record.data.clone(),
+                        (None, Seen::Staged(Some(view))) => view.data,
+                        (None, _) => return Err(records::RecordsError::NotFound),
+                    };
                     merge_patch(&mut data, &patch);
                     if data.to_string().len() > MAX_DOCUMENT_BYTES {
                         return Err(records::RecordsError::Invalid(format!(

@@ -41,12 +41,6 @@ pub struct Plugin {
     grant: RwLock<Arc<PluginGrant>>,
 }
 
-/// What a successful guest call returned, before the host checks it.
-enum Returned {
-    Text(String),
-    Refused(ToolError),
-}
-
 impl Plugin {
     /// Reads, compiles and checks the component at `path`.
     pub fn load(sandbox: &Arc<Sandbox>, path: &Path) -> Result<Self, LoadError> {
@@ -158,7 +152,7 @@ impl Plugin {
     /// `params-schema` first, the result against `result-schema` after, and
     /// the call's writes committed together only if it succeeded.
     pub fn invoke(&self, scope: &CustomerScope, args: &Value) -> Result<Value, ToolError> {
-        self.traced("tool.call", scope, || {
+        self.traced(CallMode::Invoke, scope, || {
             self.check_args(args)?;
             let mut attempt = 0;
             loop {
@@ -191,7 +185,7 @@ impl Plugin {
     /// tool's `facts-schema`. A business error (the plugin's own refusal)
     /// comes back as [`ToolError::Failed`].
     pub fn facts(&self, scope: &CustomerScope, args: &Value) -> Result<Value, ToolError> {
-        self.traced("tool.facts", scope, || {
+        self.traced(CallMode::Facts, scope, || {
             self.check_args(args)?;
             let value = self
                 .run(scope, args, CallMode::Facts)
@@ -220,16 +214,16 @@ impl Plugin {
 
     fn traced(
         &self,
-        name: &'static str,
+        mode: CallMode,
         scope: &CustomerScope,
         body: impl FnOnce() -> Result<Value, ToolError>,
     ) -> Result<Value, ToolError> {
         let tool = self.manifest.name.as_str();
-        let span = match name {
-            "tool.facts" => {
+        let span = match mode {
+            CallMode::Facts => {
                 tracing::info_span!("tool.facts", tool, customer = %scope.customer_id, outcome = Empty, micros = Empty)
             }
-            _ => {
+            CallMode::Invoke => {
                 tracing::info_span!("tool.call", tool, version = %self.manifest.version, customer = %scope.customer_id, outcome = Empty, micros = Empty)
             }
         };
@@ -247,7 +241,7 @@ impl Plugin {
         if let Err(e) = &outcome
             && !e.is_business_failure()
         {
-            tracing::warn!("{name} failed: {e}");
+            tracing::warn!(mode = ?mode, "tool call failed: {e}");
         }
         outcome
     }
@@ -295,13 +289,16 @@ impl Plugin {
             call.conflicts > 0 && call.http_requests == 0
         };
         let fail = |error| Conflicted { error, retry };
-        let returned = match returned {
-            Ok(Ok(text)) => Returned::Text(text),
-            Ok(Err(refusal)) => Returned::Refused(ToolError::Failed {
-                tool: tool.clone(),
-                code: refusal.code,
-                message: refusal.message,
-            }),
+        let text = match returned {
+            Ok(Ok(text)) => text,
+            Ok(Err(refusal)) => {
+                let error = ToolError::Failed {
+                    tool: tool.clone(),
+                    code: refusal.code,
+                    message: refusal.message,
+                };
+                return Err(fail(self.explain_denial(&store, error)));
+            }
             Err(e) => {
                 let failure = self.sandbox.failure_within(
                     &store,
@@ -311,10 +308,6 @@ impl Plugin {
                 let error = ToolError::from_guest(tool, failure);
                 return Err(fail(self.explain_denial(&store, error)));
             }
-        };
-        let text = match returned {
-            Returned::Text(text) => text,
-            Returned::Refused(error) => return Err(fail(self.explain_denial(&store, error))),
         };
         let value: Value = serde_json::from_str(&text).map_err(|e| {
             fail(ToolError::InvalidResult {

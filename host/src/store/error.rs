@@ -9,6 +9,9 @@ pub enum StoreError {
     /// The change would break the data's integrity; the text says why.
     #[error("{0}")]
     Rejected(String),
+    /// Row `row` (1-based) of an import cannot be written; nothing was imported.
+    #[error("row {row}: {reason}")]
+    BadRow { row: usize, reason: String },
     /// A row id is taken, or a row changed between reading and writing it.
     #[error("conflict: {0}")]
     Conflict(String),

@@ -121,8 +121,8 @@ pub fn seed_file(store: &dyn RecordStore, path: &Path, now: i64) -> Result<Seede
     };
     for (name, rows) in &collections {
         let written = store.import(name, rows, now).map_err(|e| match e {
-            StoreError::Rejected(detail) => {
-                StoreError::Rejected(format!("{}: {name}: {detail}", path.display()))
+            StoreError::Rejected(_) | StoreError::BadRow { .. } => {
+                StoreError::Rejected(format!("{}: {name}: {e}", path.display()))
             }
             other => other,
         })?;

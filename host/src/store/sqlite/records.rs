@@ -196,19 +196,21 @@ impl RecordStore for SqliteStore {
             let known: bool = tx
                 .prepare_cached("SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1)")?
                 .query_row([&row.customer_id], |r| r.get(0))?;
+            let bad = |reason: String| StoreError::BadRow {
+                row: index + 1,
+                reason,
+            };
             if !known {
-                return Err(StoreError::Rejected(format!(
-                    "row {}: there is no customer {:?}; import the customers first",
-                    index + 1,
+                return Err(bad(format!(
+                    "there is no customer {:?}; import the customers first",
                     row.customer_id
                 )));
             }
             let id = match &row.id {
                 Some(id) if is_record_id(id) => id.clone(),
                 Some(id) => {
-                    return Err(StoreError::Rejected(format!(
-                        "row {}: {id:?} is not a row id (1 to 128 printable characters)",
-                        index + 1
+                    return Err(bad(format!(
+                        "{id:?} is not a row id (1 to 128 printable characters)"
                     )));
                 }
                 None => new_id(),
@@ -220,9 +222,7 @@ impl RecordStore for SqliteStore {
                 at,
             };
             apply(&tx, &row.customer_id, &write).map_err(|e| match e {
-                StoreError::Conflict(detail) | StoreError::Rejected(detail) => {
-                    StoreError::Rejected(format!("row {}: {detail}", index + 1))
-                }
+                StoreError::Conflict(reason) | StoreError::Rejected(reason) => bad(reason),
                 other => other,
             })?;
         }
