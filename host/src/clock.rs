@@ -47,6 +47,13 @@ impl Clock {
             None => Utc::now().timestamp(),
         }
     }
+
+    /// Today's date (UTC), for dates in the customer's words.
+    pub fn today(&self) -> chrono::NaiveDate {
+        DateTime::<Utc>::from_timestamp(self.now(), 0)
+            .unwrap_or_default()
+            .date_naive()
+    }
 }
 
 /// Formats unix seconds as RFC 3339 in UTC.

@@ -11,9 +11,9 @@ pub const STORE_FILE: &str = "deskhand.db";
 /// The LanceDB folder of the knowledge base, inside the data directory.
 pub const KB_TABLE_DIR: &str = "kb.lance";
 
-/// The knowledge base shipped with deskhand (the repository's `kb/`).
+/// The demo shop's help centre (the repository's `desks/shop/kb/`).
 pub fn builtin_kb_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/kb")
 }
 
 /// The file in the data directory where a running deskhand records the

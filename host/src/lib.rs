@@ -31,6 +31,7 @@ pub mod agent;
 pub mod bindings;
 pub mod clock;
 pub mod config;
+pub mod desk;
 pub mod digest;
 pub mod eval;
 pub mod llm;

@@ -12,20 +12,19 @@ use deskhand::agent::Variant;
 use deskhand::eval::{
     EvalConfig, EvalContext, load_scenarios, parse_scenarios, run_suite, summarise, write_reports,
 };
-use deskhand::plugins::Sandbox;
-use deskhand::policy::PolicyPaths;
 
 fn context() -> EvalContext {
     let shared = shared();
-    EvalContext::new(
+    let mut context = EvalContext::new(
         shared.engine.clone(),
         shared.embedder.clone(),
-        shared.knowledge.clone(),
-        Sandbox::new(common::sandbox_config()).expect("sandbox"),
-        shared.tools.clone(),
-        PolicyPaths::builtin(),
+        shared.sandbox.clone(),
         shared.runtime.handle().clone(),
-    )
+    );
+    context
+        .add_desk(shared.desk.clone(), shared.knowledge.clone(), shared.tools.clone())
+        .expect("adding the shop desk");
+    context
 }
 
 const SUITE: &str = r#"
@@ -39,8 +38,8 @@ const SUITE: &str = r#"
     - user: "please cancel order 1005 again"
       expect: {tool: cancel_order, policy: allow}
   expect_final:
-    orders:
-      "1005": {status: cancelled}
+    records:
+      orders: {rows: {"1005": {status: cancelled}}}
 - name: a wrong expectation fails
   tags: [deliberately-failing]
   customer: C001
@@ -48,7 +47,8 @@ const SUITE: &str = r#"
     - user: "where is order 1006?"
       expect: {tool: cancel_order, reply: {contains: [teleported]}}
   expect_final:
-    refunds: {count: 3}
+    records:
+      refunds: {count: 3}
 "#;
 
 #[test]
@@ -140,8 +140,9 @@ fn a_suite_runs_checks_and_reports_and_the_html_renders_in_chromium() {
 #[test]
 fn the_shipped_suite_is_valid_and_large_enough() {
     let scenarios =
-        load_scenarios(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("../eval/scenarios")]).unwrap();
+        load_scenarios(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/scenarios")]).unwrap();
     assert!(scenarios.len() >= 60, "{} scenarios", scenarios.len());
+    assert!(scenarios.iter().all(|s| s.desk.as_deref() == Some("shop")));
     let tagged = |tag: &str| {
         scenarios
             .iter()

@@ -6,7 +6,7 @@ use std::path::Path;
 use deskhand::retrieval::{ChunkingConfig, chunk_markdown};
 
 fn pages() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/kb");
     let mut pages: Vec<(String, String)> = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
@@ -121,7 +121,7 @@ mod lancedb_store {
     /// A private copy of kb/ that a test may edit.
     fn kb_copy() -> tempfile::TempDir {
         let copy = tempfile::tempdir().unwrap();
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb");
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/kb");
         for entry in std::fs::read_dir(source).unwrap().flatten() {
             std::fs::copy(entry.path(), copy.path().join(entry.file_name())).unwrap();
         }
@@ -242,9 +242,9 @@ mod lancedb_store {
     #[tokio::test]
     async fn hybrid_retrieval_meets_its_goal_on_the_labelled_questions() {
         let (_store, kb) = empty_kb().await;
-        ingest(&kb, &Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb")).await;
+        ingest(&kb, &Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/kb")).await;
         let questions = deskhand::retrieval::load_questions(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../eval/retrieval/questions.yaml"),
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/retrieval/questions.yaml"),
         )
         .unwrap();
         assert!(questions.len() >= 120);

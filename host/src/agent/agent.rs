@@ -1,212 +1,52 @@
 //! The agent: one customer message in, one grounded reply out, every step
 //! traced and every action taken through the policies.
+//!
+//! The natural path of a turn, a file each: the message is cleaned
+//! ([`input`](super::input)); a pending question is answered
+//! ([`pending`](super::pending)); otherwise the message is routed
+//! ([`routing`](super::routing)); a tool's arguments are filled
+//! ([`tool`](super::tool), [`arguments`](super::arguments)); the call goes
+//! through the policies ([`act`](super::act)); and the reply is rendered
+//! ([`reply`](super::reply)) with the model's checked sentences around it
+//! ([`voice`](super::voice)).
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Map, json};
 use tokio::sync::mpsc;
 use tracing::{info, info_span, warn};
 
+use super::conversation::Conversation;
+use super::builder::AgentBuilder;
 use super::error::AgentError;
 use super::input::clean_message;
-use super::pending::Pending;
-use super::references::{self, Answer};
-use super::router::{Route, RouteDecision, RouteScore, Router};
+use super::pending::{Answered, Pending};
+use super::reply::Replies;
+use super::router::{Route, Router};
+use super::sentences::SentenceCheck;
+use super::settings::{AgentSettings, Variant};
 use super::state::TurnState;
 use super::trace::{StepKind, StepTimer};
 use super::turn::{TurnEvent, TurnOutcome, TurnStream};
 use crate::clock::Clock;
-use crate::llm::{ChatMessage, Engine};
-use crate::plugins::{CustomerScope, Effect};
+use crate::desk::Desk;
+use crate::llm::Engine;
+use crate::plugins::{Catalog, CustomerScope};
 use crate::policy::PolicyGate;
 use crate::retrieval::{Embedder, KnowledgeBase};
 use crate::store::{ConversationRecord, ConversationStore, Message, RecordStore, Role};
-
-/// Below this similarity to every route's examples a message is out of scope.
-const MIN_ROUTE_SCORE: f32 = 0.30;
-
-/// Which parts of the agent answer: the classic comparison of the model
-/// alone, the model with retrieval, and the whole agent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum Variant {
-    /// Routing, tools through policies, retrieval, checked replies.
-    #[default]
-    Full,
-    /// The model writes every reply from the conversation and the retrieved
-    /// help-centre passages; no tools run.
-    RagOnly,
-    /// The model writes every reply from the conversation alone.
-    PromptOnly,
-}
-
-impl Variant {
-    /// The kebab-case name used on the command line and in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Variant::Full => "full",
-            Variant::RagOnly => "rag-only",
-            Variant::PromptOnly => "prompt-only",
-        }
-    }
-}
-
-/// How the agent behaves; the defaults suit the 135M default model.
-#[derive(Debug, Clone)]
-pub struct AgentSettings {
-    /// Which parts answer (default: the whole agent).
-    pub variant: Variant,
-    /// When the two best routes score within this margin, the language model
-    /// chooses between them. 0 turns the model out of routing.
-    pub tie_margin: f32,
-    /// Below this cosine similarity the best knowledge-base passage is not
-    /// trusted, and the agent says it does not know.
-    pub knowledge_threshold: f32,
-    /// Whether the model adds a short closing sentence to factual replies.
-    pub closing_line: bool,
-    /// Sampling of everything the model writes.
-    pub temperature: f32,
-    pub seed: u64,
-}
-
-impl Default for AgentSettings {
-    fn default() -> Self {
-        AgentSettings {
-            variant: Variant::Full,
-            tie_margin: 0.02,
-            knowledge_threshold: 0.40,
-            closing_line: true,
-            temperature: 0.0,
-            seed: 42,
-        }
-    }
-}
-
-/// A conversation of one customer. The customer comes from the session
-/// (the CLI flag, the server's login), never from what they write.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Conversation {
-    pub id: String,
-    pub customer_id: String,
-}
-
-/// Builds an [`Agent`].
-#[derive(Default)]
-pub struct AgentBuilder {
-    engine: Option<Arc<Engine>>,
-    embedder: Option<Arc<Embedder>>,
-    knowledge: Option<Arc<KnowledgeBase>>,
-    gate: Option<Arc<PolicyGate>>,
-    records: Option<Arc<dyn RecordStore>>,
-    conversations: Option<Arc<dyn ConversationStore>>,
-    clock: Option<Clock>,
-    runtime: Option<tokio::runtime::Handle>,
-    router: Option<Arc<Router>>,
-    settings: AgentSettings,
-}
-
-impl AgentBuilder {
-    /// A router shared with other agents (their route examples are embedded
-    /// once); by default the agent makes its own.
-    pub fn router(mut self, router: Arc<Router>) -> Self {
-        self.router = Some(router);
-        self
-    }
-
-    /// The language model (required).
-    pub fn engine(mut self, engine: Arc<Engine>) -> Self {
-        self.engine = Some(engine);
-        self
-    }
-
-    /// The sentence embedder used for routing and answers (required).
-    pub fn embedder(mut self, embedder: Arc<Embedder>) -> Self {
-        self.embedder = Some(embedder);
-        self
-    }
-
-    /// The knowledge base; without one, questions are answered with an offer
-    /// to pass them on.
-    pub fn knowledge_base(mut self, knowledge: Arc<KnowledgeBase>) -> Self {
-        self.knowledge = Some(knowledge);
-        self
-    }
-
-    /// Tools behind policies (required).
-    pub fn gate(mut self, gate: Arc<PolicyGate>) -> Self {
-        self.gate = Some(gate);
-        self
-    }
-
-    /// The customers and records the tools act on (required).
-    pub fn records(mut self, records: Arc<dyn RecordStore>) -> Self {
-        self.records = Some(records);
-        self
-    }
-
-    /// Where conversations, traces and handoffs are kept (required).
-    pub fn conversations(mut self, conversations: Arc<dyn ConversationStore>) -> Self {
-        self.conversations = Some(conversations);
-        self
-    }
-
-    /// The business clock (default: the system clock).
-    pub fn clock(mut self, clock: Clock) -> Self {
-        self.clock = Some(clock);
-        self
-    }
-
-    /// The tokio runtime for LanceDB and for running turns (default: the
-    /// current one).
-    pub fn runtime(mut self, runtime: tokio::runtime::Handle) -> Self {
-        self.runtime = Some(runtime);
-        self
-    }
-
-    /// Behaviour settings.
-    pub fn settings(mut self, settings: AgentSettings) -> Self {
-        self.settings = settings;
-        self
-    }
-
-    /// The agent.
-    pub fn build(self) -> Result<Arc<Agent>, AgentError> {
-        let embedder = self.embedder.ok_or(AgentError::Missing("an embedder"))?;
-        let runtime = match self.runtime {
-            Some(runtime) => runtime,
-            None => tokio::runtime::Handle::try_current()
-                .map_err(|_| AgentError::Missing("a tokio runtime"))?,
-        };
-        Ok(Arc::new(Agent {
-            engine: self.engine.ok_or(AgentError::Missing("a language model"))?,
-            router: self
-                .router
-                .unwrap_or_else(|| Arc::new(Router::new(embedder.clone()))),
-            embedder,
-            knowledge: self.knowledge,
-            gate: self
-                .gate
-                .ok_or(AgentError::Missing("the tools and policies"))?,
-            records: self
-                .records
-                .ok_or(AgentError::Missing("the record store"))?,
-            conversations: self
-                .conversations
-                .ok_or(AgentError::Missing("the conversation store"))?,
-            clock: self.clock.unwrap_or_else(Clock::system),
-            runtime,
-            settings: self.settings,
-            turn_locks: parking_lot::Mutex::new(std::collections::HashMap::new()),
-        }))
-    }
-}
 
 /// The support agent. Cheap to share: wrap it in an `Arc` (the builder does).
 pub struct Agent {
     pub(super) engine: Arc<Engine>,
     pub(super) embedder: Arc<Embedder>,
     pub(super) router: Arc<Router>,
+    /// The business served: its voice, thresholds and words.
+    pub(super) desk: Arc<Desk>,
+    /// Renders tool results.
+    pub(super) replies: Replies,
+    /// The checks on model sentences, for the catalog they were made from.
+    pub(super) sentence_checks: parking_lot::Mutex<Option<(Arc<Catalog>, Arc<SentenceCheck>)>>,
     pub(super) knowledge: Option<Arc<KnowledgeBase>>,
     pub(super) gate: Arc<PolicyGate>,
     pub(super) records: Arc<dyn RecordStore>,
@@ -241,6 +81,25 @@ impl Agent {
     /// The settings in use.
     pub fn settings(&self) -> &AgentSettings {
         &self.settings
+    }
+
+    /// The desk served.
+    pub fn desk(&self) -> &Arc<Desk> {
+        &self.desk
+    }
+
+    /// The checks on model sentences for the tools loaded now.
+    pub(super) fn sentence_check(&self) -> Arc<SentenceCheck> {
+        let catalog = self.gate.tools().catalog();
+        let mut cached = self.sentence_checks.lock();
+        if let Some((made_for, check)) = cached.as_ref()
+            && Arc::ptr_eq(made_for, &catalog)
+        {
+            return check.clone();
+        }
+        let check = Arc::new(SentenceCheck::new(&catalog, &self.desk.claims));
+        *cached = Some((catalog, check.clone()));
+        check
     }
 
     /// The tools behind their policies.
@@ -420,7 +279,8 @@ impl Agent {
         Ok(outcome)
     }
 
-    /// Decides what to do with the message and does it.
+    /// Decides what to do with the message and does it: the pending
+    /// question first, then the route.
     fn respond(
         &self,
         turn: &mut TurnState<'_>,
@@ -432,195 +292,26 @@ impl Agent {
         if self.settings.variant != Variant::Full {
             return self.model_only_reply(turn, message, history);
         }
-        match pending {
-            Some(Pending::Confirmation { tool, args }) => {
-                match references::yes_or_no(message) {
-                    Answer::Yes => return self.act(turn, scope, &tool, args, true),
-                    Answer::No if references::is_bare_answer(message) => {
-                        turn.say("All right, I won't do that. Is there anything else I can help you with?");
-                        return Ok(());
-                    }
-                    // "wait, where is order 1006?": no, and a new request.
-                    Answer::No => turn.say("All right, I won't do that."),
-                    // Anything but a plain yes or no: the call is dropped and the
-                    // message handled as a new request.
-                    Answer::Other => {}
-                }
-            }
-            Some(Pending::HumanOffer { question }) => match references::yes_or_no(message) {
-                Answer::Yes => return self.hand_off(turn, scope, &question, None, None),
-                Answer::No => {
-                    turn.say("All right. Is there anything else I can help you with?");
-                    return Ok(());
-                }
-                Answer::Other => {}
-            },
-            // Only an answer that is just an order continues the request;
-            // anything else is a new request.
-            Some(Pending::Argument { tool, request })
-                if references::is_only_an_order(message)
-                    && references::yes_or_no(message) != Answer::No
-                    && self.gate.tools().get(&tool).is_some() =>
-            {
-                let combined = format!("{} {message}", references::without_order_ids(&request));
-                return self.use_tool(turn, scope, &tool, combined.trim(), history);
-            }
-            Some(Pending::Argument { .. }) => {}
-            None => {}
+        if let Some(pending) = pending
+            && self.answer_pending(turn, scope, message, history, pending)? == Answered::Done
+        {
+            return Ok(());
         }
-        let timer = StepTimer::start();
-        let catalog = self.gate.tools().catalog();
-        let (routed, corrections) = self.router.correct_typos(&catalog, message)?;
-        let vector = self.embedder.embed_one(&routed)?;
-        let scores = self.router.score(&catalog, &vector)?;
-        let decision = self.decide_route(message, scores)?;
-        turn.step(timer.finish(
-            StepKind::Route,
-            format!(
-                "{} ({:.2}){}",
-                decision.route.label(),
-                decision.scores.first().map(|s| s.score).unwrap_or_default(),
-                if decision.tie_broken_by_model {
-                    ", tie broken by the model"
-                } else {
-                    ""
-                }
-            ),
-            json!({"decision": decision, "typos_corrected": corrections}),
-        ));
+        let (decision, vector) = self.route(turn, message)?;
         let route = decision.route.clone();
         turn.route = Some(decision);
         match route {
-            Route::Tool(tool) => self.use_tool(turn, scope, &tool, message, history),
-            Route::Knowledge => self.answer_question(turn, scope, message, &vector),
+            Route::Tool(tool) => self.use_tool(turn, scope, &tool, message, history, &Map::new()),
+            Route::Knowledge => self.answer_question(turn, message, &vector),
             Route::SmallTalk => {
                 self.small_talk(turn, message, history);
                 Ok(())
             }
             Route::Human => self.hand_off(turn, scope, message, None, None),
             Route::OutOfScope => {
-                turn.say(
-                    "I'm sorry, but I can only help with your orders and with questions about our \
-                     shop, such as shipping, returns, refunds and payments. Is there something \
-                     like that I can do for you?",
-                );
+                turn.say(&self.desk.voice.out_of_scope);
                 Ok(())
             }
         }
-    }
-
-    /// The best route: by similarity, the model's choice on a near tie, then
-    /// the rules that override both.
-    fn decide_route(
-        &self,
-        message: &str,
-        scores: Vec<RouteScore>,
-    ) -> Result<RouteDecision, AgentError> {
-        let mut tie_broken_by_model = false;
-        let has_order_id = !references::order_ids(message).is_empty();
-        // "Human" needs someone to be asked for; otherwise the next route.
-        let candidates: Vec<&RouteScore> = scores
-            .iter()
-            .filter(|s| s.route != Route::Human || references::asks_for_person(message))
-            .collect();
-        let mut route = match candidates.first() {
-            Some(best) if best.score >= MIN_ROUTE_SCORE || has_order_id => best.route.clone(),
-            // Nothing the shop handles is anywhere near.
-            _ => Route::OutOfScope,
-        };
-        if candidates.len() >= 2
-            && candidates[0].score >= MIN_ROUTE_SCORE
-            && self.settings.tie_margin > 0.0
-            && candidates[0].score - candidates[1].score < self.settings.tie_margin
-        {
-            // The model only refines the similarity ranking: if it cannot
-            // answer (busy, prompt too long), the best score stands.
-            match self.break_tie(message, [&candidates[0].route, &candidates[1].route]) {
-                Ok(chosen) => {
-                    route = chosen;
-                    tie_broken_by_model = true;
-                }
-                Err(error) => warn!(%error, "the model could not break a routing tie"),
-            }
-        }
-        let effect = |route: &Route| match route {
-            Route::Tool(name) => self.gate.tools().get(name).map(|p| p.manifest().effect),
-            _ => None,
-        };
-        let acts = |route: &Route| effect(route).is_some_and(|e| e != Effect::ReadOnly);
-        // A question about how things work, or thanks for something done, is
-        // not a request to act, whatever the similarity or the model says.
-        if acts(&route) {
-            if references::is_thanks(message) {
-                route = Route::SmallTalk;
-            } else if references::is_information_question(message) {
-                route = Route::Knowledge;
-            }
-        }
-        // An order number beside small talk or an odd phrasing ("what about
-        // 1006?") is a lookup: only read-only tools are reached this way.
-        if matches!(route, Route::SmallTalk | Route::OutOfScope)
-            && has_order_id
-            && let (Some(best), Some(tool)) = (
-                candidates.first(),
-                candidates
-                    .iter()
-                    .find(|s| effect(&s.route) == Some(Effect::ReadOnly)),
-            )
-            && best.score - tool.score < 0.15
-        {
-            route = tool.route.clone();
-        }
-        Ok(RouteDecision {
-            route,
-            scores,
-            tie_broken_by_model,
-        })
-    }
-
-    /// The language model's choice between two close routes.
-    fn break_tie(&self, message: &str, options: [&Route; 2]) -> Result<Route, AgentError> {
-        // The start of a long message says what it is about.
-        let message: String = message.chars().take(400).collect();
-        let labels: Vec<String> = options
-            .iter()
-            .map(|r| describe_route(r, &self.gate))
-            .collect();
-        let prompt = self.engine.chat_prompt(
-            &[
-                ChatMessage::new(
-                    "system",
-                    "You sort customer messages of an online shop. Answer with the option that \
-                     fits the message best.",
-                ),
-                ChatMessage::new(
-                    "user",
-                    format!(
-                        "Message: \"{message}\"\nOption A: {}\nOption B: {}\nWhich option fits?",
-                        labels[0], labels[1]
-                    ),
-                ),
-            ],
-            1,
-        )?;
-        let choice = self.engine.choose(prompt, &["Option A", "Option B"])?;
-        Ok(options[choice.best].clone())
-    }
-}
-
-/// What a route means, for the model's tie-break.
-fn describe_route(route: &Route, gate: &PolicyGate) -> String {
-    match route {
-        Route::Tool(name) => gate
-            .tools()
-            .get(name)
-            .map(|p| format!("use the tool {name}: {}", p.manifest().description))
-            .unwrap_or_else(|| format!("use the tool {name}")),
-        Route::Knowledge => {
-            "a question about the shop's rules or services, answered from the help centre".into()
-        }
-        Route::SmallTalk => "a greeting, thanks or goodbye".into(),
-        Route::Human => "the customer wants to talk to a person".into(),
-        Route::OutOfScope => "something unrelated to the shop".into(),
     }
 }

@@ -32,6 +32,9 @@ pub enum AgentError {
     /// The builder was not given a part it needs.
     #[error("the agent needs {0}; pass it to the builder")]
     Missing(&'static str),
+    /// The desk could not be loaded.
+    #[error("the desk: {0}")]
+    Desk(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

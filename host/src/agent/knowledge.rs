@@ -4,14 +4,13 @@
 use serde_json::json;
 
 use super::agent::Agent;
-use super::agent::Variant;
+use super::settings::Variant;
 use super::error::AgentError;
 use super::pending::Pending;
 use super::state::TurnState;
 use super::trace::{StepKind, StepTimer};
 use super::turn::TurnEvent;
 use crate::llm::{ChatMessage, Event, Output};
-use crate::plugins::CustomerScope;
 use crate::retrieval::{Hit, SearchMode, cosine};
 
 impl Agent {
@@ -20,7 +19,6 @@ impl Agent {
     pub(super) fn answer_question(
         &self,
         turn: &mut TurnState<'_>,
-        _scope: &CustomerScope,
         message: &str,
         question: &[f32],
     ) -> Result<(), AgentError> {
@@ -36,7 +34,7 @@ impl Agent {
         let trusted: Vec<&Hit> = hits
             .iter()
             .filter(|h| {
-                h.similarity >= self.settings.knowledge_threshold && h.similarity >= best - 0.1
+                h.similarity >= self.desk.thresholds.knowledge && h.similarity >= best - 0.1
             })
             .take(2)
             .collect();
@@ -85,10 +83,7 @@ impl Agent {
                    "used": turn.retrieved, "sentences": chosen}),
         ));
         if chosen.is_empty() {
-            turn.say(
-                "I'm sorry, I couldn't find that in our help centre, and I don't want to guess. \
-                 Would you like me to pass your question on to a colleague?",
-            );
+            turn.say(&self.desk.voice.no_answer);
             turn.pending = Some(Pending::HumanOffer {
                 question: message.to_string(),
             });
@@ -113,9 +108,9 @@ impl Agent {
         message: &str,
         history: &[String],
     ) -> Result<(), AgentError> {
-        let mut system = String::from(
-            "You are the customer-support assistant of an online shop. Answer the customer \
-             politely, briefly and truthfully.",
+        let mut system = format!(
+            "You are {}. Answer the customer politely, briefly and truthfully.",
+            self.desk.voice.persona
         );
         if self.settings.variant == Variant::RagOnly
             && let Some(knowledge) = &self.knowledge
@@ -130,7 +125,7 @@ impl Agent {
                 format!("{} passages", hits.len()),
                 json!({"used": turn.retrieved}),
             ));
-            system.push_str(" Use these passages from the shop's help centre:\n");
+            system.push_str(" Use these passages from the help centre:\n");
             for hit in &hits {
                 system.push_str(&format!("\n{}\n", hit.text));
             }

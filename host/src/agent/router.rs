@@ -4,9 +4,9 @@
 //! Each route has example messages; a message goes where its nearest
 //! examples are (cosine similarity of MiniLM embeddings). Tool routes take
 //! their examples and description from the plugin manifests, so a plugin
-//! dropped into the plugins folder is routable without any host change. When
-//! the two best routes are close, the language model's constrained `choose`
-//! breaks the tie.
+//! dropped into the plugins folder is routable without any host change; the
+//! knowledge route takes the headings of the desk's own help centre, and the
+//! other routes their examples from the desk.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::spelling::{self, Correction};
+use crate::desk::RouteExamples;
 use crate::plugins::Catalog;
 use crate::retrieval::{Embedder, RetrievalError, cosine};
 
@@ -30,7 +31,7 @@ pub enum Route {
     SmallTalk,
     /// The customer asks for a person.
     Human,
-    /// Nothing the shop's assistant should answer.
+    /// Nothing the desk's assistant should answer.
     OutOfScope,
 }
 
@@ -65,73 +66,6 @@ pub struct RouteDecision {
     pub tie_broken_by_model: bool,
 }
 
-const KNOWLEDGE_EXAMPLES: &[&str] = &[
-    "how long does a refund take?",
-    "what is your return policy?",
-    "how many days do I have to send something back",
-    "how much does shipping cost?",
-    "do you ship abroad",
-    "how long does delivery take",
-    "do you have express delivery",
-    "what payment methods do you accept?",
-    "can I pay with paypal",
-    "how do I reset my password",
-    "when are you open? what are your hours",
-    "how can I contact you, what's your email",
-    "how do I unsubscribe from the newsletter",
-    "is there a warranty on your products",
-    "my item arrived damaged, what should I do",
-    "you sent me the wrong item, what now",
-    "can I exchange something for a different size",
-    "where can I download my invoice",
-    "when do I get the invoice",
-    "until when can I cancel an order?",
-    "can I cancel after it has shipped?",
-    "what do you do with my personal data",
-    "how does tracking work",
-    "do refunds go back to my card",
-];
-
-const SMALL_TALK_EXAMPLES: &[&str] = &[
-    "hi",
-    "hello there",
-    "good morning",
-    "hey, anyone there?",
-    "thanks!",
-    "thank you so much for your help",
-    "how are you?",
-    "bye",
-    "have a nice day",
-    "ok great, that's all",
-];
-
-const HUMAN_EXAMPLES: &[&str] = &[
-    "I want to talk to a human",
-    "connect me to a real person please",
-    "can I speak to an agent",
-    "let me talk to your manager",
-    "transfer me to a member of staff",
-    "I need a human being, not a bot",
-    "can someone from your team call me",
-];
-
-const OUT_OF_SCOPE_EXAMPLES: &[&str] = &[
-    "what's the weather like tomorrow",
-    "write me a poem about the sea",
-    "who won the football match yesterday",
-    "what is the capital of France",
-    "help me with my math homework",
-    "tell me a joke",
-    "what's the price of bitcoin",
-    "recommend a good movie",
-    "write some python code for me",
-    "what do you think about the election",
-    "can you book me a flight",
-    "what is the meaning of life",
-    "translate this sentence into German",
-    "what's 2+2",
-];
-
 /// The embedded examples of every route, for one tool catalog.
 struct RouteTable {
     /// Which catalog they were made for.
@@ -144,14 +78,17 @@ struct RouteTable {
 /// Routes messages; rebuilds its examples when the tool catalog changes.
 pub struct Router {
     embedder: Arc<Embedder>,
+    examples: RouteExamples,
     table: Mutex<Option<Arc<RouteTable>>>,
 }
 
 impl Router {
-    /// A router using `embedder`.
-    pub fn new(embedder: Arc<Embedder>) -> Self {
+    /// A router using `embedder`, with these examples of the routes that are
+    /// not tools (the desk's, plus the help centre's headings).
+    pub fn new(embedder: Arc<Embedder>, examples: RouteExamples) -> Self {
         Router {
             embedder,
+            examples,
             table: Mutex::new(None),
         }
     }
@@ -206,12 +143,15 @@ impl Router {
             })
             .collect();
         for (route, examples) in [
-            (Route::Knowledge, KNOWLEDGE_EXAMPLES),
-            (Route::SmallTalk, SMALL_TALK_EXAMPLES),
-            (Route::Human, HUMAN_EXAMPLES),
-            (Route::OutOfScope, OUT_OF_SCOPE_EXAMPLES),
+            (Route::Knowledge, &self.examples.knowledge),
+            (Route::SmallTalk, &self.examples.small_talk),
+            (Route::Human, &self.examples.human),
+            (Route::OutOfScope, &self.examples.out_of_scope),
         ] {
-            routes.push((route, examples.iter().map(|e| e.to_string()).collect()));
+            // A route without examples is never chosen by similarity.
+            if !examples.is_empty() {
+                routes.push((route, examples.clone()));
+            }
         }
         let texts: Vec<&str> = routes
             .iter()

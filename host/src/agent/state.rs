@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::agent::Conversation;
+use super::conversation::Conversation;
 use super::pending::Pending;
 use super::router::RouteDecision;
 use super::trace::Step;
@@ -25,6 +25,9 @@ pub(super) struct TurnState<'a> {
     pub(super) prompt_tokens: usize,
     pub(super) generated_tokens: usize,
     pub(super) first_token_ms: Option<f64>,
+    /// Tools that ran and succeeded in this turn (their actions may be
+    /// spoken of).
+    pub(super) succeeded: Vec<String>,
 }
 
 impl<'a> TurnState<'a> {
@@ -45,6 +48,7 @@ impl<'a> TurnState<'a> {
             prompt_tokens: 0,
             generated_tokens: 0,
             first_token_ms: None,
+            succeeded: Vec::new(),
         }
     }
 

@@ -6,41 +6,33 @@ use serde_json::json;
 use tracing::{info_span, warn};
 
 use super::agent::Agent;
-use super::reply;
+use super::sentences;
 use super::state::TurnState;
 use super::trace::{StepKind, StepTimer};
 use crate::llm::{ChatMessage, Event, GenerationStats, LlmError, Output, SamplingParams};
 
 /// What the closing line falls back to.
-const OFFER_OF_HELP: &str = "Is there anything else I can help you with?";
+pub(super) const OFFER_OF_HELP: &str = "Is there anything else I can help you with?";
 
 impl Agent {
     /// Greetings, thanks and goodbyes, in the model's words when they pass
     /// the checks, in fixed words otherwise.
     pub(super) fn small_talk(&self, turn: &mut TurnState<'_>, message: &str, history: &[String]) {
+        let voice = &self.desk.voice;
         let first_contact = history.is_empty();
-        let fallback = if first_contact {
-            "Hello! I'm the shop's assistant. I can look up, cancel or refund your orders and \
-             answer questions about shipping, returns, payments and more. How can I help?"
-        } else {
-            "You're welcome! Is there anything else I can help you with?"
-        };
         let sentence = self
-            .model_sentence(
-                turn,
-                "You are the friendly assistant of an online shop. Reply to the customer's \
-                 message with one short, warm sentence. Do not mention orders, numbers or actions.",
-                message,
-            )
+            .model_sentence(turn, &voice.small_talk_prompt, message)
             // A greeting, not a parrot: "repeat after me: …" is not repeated.
-            .filter(|s| reply::is_closing(s) && !reply::echoes(s, message));
+            .filter(|s| sentences::is_closing(s) && !sentences::echoes(s, message));
         match sentence {
-            Some(sentence) if first_contact => turn.say(&format!(
-                "{sentence} I can look up, cancel or refund your orders and answer questions \
-                 about shipping, returns, payments and more. How can I help?"
-            )),
+            Some(sentence) if first_contact => {
+                turn.say(&format!("{sentence} {}", voice.capabilities))
+            }
             Some(sentence) => turn.say(&sentence),
-            None => turn.say(fallback),
+            None if first_contact => {
+                turn.say(&format!("{} {}", voice.greeting, voice.capabilities))
+            }
+            None => turn.say("You're welcome! Is there anything else I can help you with?"),
         }
     }
 
@@ -49,15 +41,10 @@ impl Agent {
     pub(super) fn closing_line(&self, turn: &mut TurnState<'_>) {
         let sentence = if self.settings.closing_line {
             let facts = turn.reply.clone();
-            self.model_sentence(
-                turn,
-                "You are the polite assistant of an online shop. The customer has just been told \
-                 the text below. Write one short closing sentence offering further help. Do not \
-                 repeat or add any facts, numbers or actions.",
-                &facts,
-            )
-            // A closing line, not a copy of what was just said.
-            .filter(|s| reply::is_closing(s) && !reply::echoes(s, &facts))
+            let prompt = self.desk.voice.closing_prompt.clone();
+            self.model_sentence(turn, &prompt, &facts)
+                // A closing line, not a copy of what was just said.
+                .filter(|s| sentences::is_closing(s) && !sentences::echoes(s, &facts))
         } else {
             None
         };
@@ -87,8 +74,8 @@ impl Agent {
                 return None;
             }
         };
-        let sentence = reply::first_sentence(&text).to_string();
-        let checked = reply::check_model_sentence(&sentence);
+        let sentence = sentences::first_sentence(&text).to_string();
+        let checked = self.sentence_check().check(&sentence, &turn.succeeded);
         if let Some(stats) = &stats {
             turn.prompt_tokens += stats.prompt_tokens;
             turn.generated_tokens += stats.generated_tokens;
@@ -130,7 +117,7 @@ impl Agent {
                 Event::Text(piece) => {
                     text.push_str(&piece);
                     // One sentence is all we keep; stop as soon as it is complete.
-                    if reply::first_sentence(&text).len() < text.trim_start().len() {
+                    if sentences::first_sentence(&text).len() < text.trim_start().len() {
                         generation.cancel();
                     }
                 }

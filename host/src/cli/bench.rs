@@ -107,6 +107,7 @@ fn bench_tools(global: &GlobalArgs, iterations: usize) -> anyhow::Result<ExitCod
         PluginPaths {
             modules: folder.path().to_path_buf(),
             grants: None,
+            only: None,
         },
     )?;
     let writer = template
@@ -252,7 +253,8 @@ fn bench_kb(global: &GlobalArgs, iterations: usize) -> anyhow::Result<ExitCode> 
     runtime.block_on(async {
         let kb = KnowledgeBase::open(&store.path().join("kb.lance"), embedder).await?;
         let started = Instant::now();
-        let report = kb.ingest(&deskhand::config::builtin_kb_dir(), ChunkingConfig::default(), &|_, _| {}).await?;
+        let desk = global.desk()?;
+        let report = kb.ingest(&desk.kb_dir, ChunkingConfig::default(), &|_, _| {}).await?;
         let ingest = started.elapsed().as_secs_f64();
         println!(
             "ingest: {} chunks of {} pages in {:.2} s = {:.1} chunks/s (embedding, writing and the full-text index)",
@@ -261,9 +263,7 @@ fn bench_kb(global: &GlobalArgs, iterations: usize) -> anyhow::Result<ExitCode> 
             ingest,
             report.chunks as f64 / ingest
         );
-        let questions = deskhand::retrieval::load_questions(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../eval/retrieval/questions.yaml"),
-        )?;
+        let questions = deskhand::retrieval::load_questions(&desk.retrieval)?;
         println!("query latency, embedding included, k = 5, {iterations} queries per mode:");
         println!("{:<8} {:>10} {:>10}", "mode", "p50", "p99");
         for mode in [SearchMode::Vector, SearchMode::Fts, SearchMode::Hybrid] {

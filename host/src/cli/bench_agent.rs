@@ -1,61 +1,60 @@
-//! `deskhand bench agent`: turn latency and time to first reply text over a
-//! fixed mix of 20 turns.
+//! `deskhand bench agent`: turn latency and time to first reply text over
+//! the conversations of the desk's scenario suite (those that run on the
+//! desk's seed data), on a scratch copy of the desk at the scenarios' clock.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
+use deskhand::eval::{DEFAULT_NOW, load_scenarios};
 
 use super::GlobalArgs;
 
-/// Conversations of the mix: each inner list is one conversation of C001.
-const MIX: &[&[&str]] = &[
-    &["where is order 1006?"],
-    &["track order 1007 please"],
-    &["what's the status of my order 1012"],
-    &["cancel order 1002"],
-    &["please cancel order 1003, I ordered twice"],
-    &["cancel order 1001"],
-    &["I want to cancel order 1005"],
-    &["I'd like a refund for order 1007", "yes"],
-    &["refund order 1008"],
-    &["cancel my last order"],
-    &["I want to cancel an order", "1004"],
-    &["how long does a refund take?"],
-    &["do you ship to other countries?"],
-    &["what payment methods do you take"],
-    &["hello!", "thanks, that's all"],
-    &["refund order 1009"],
-    &["what's the weather tomorrow?"],
-];
+/// At most this many conversations are played.
+const MAX_CONVERSATIONS: usize = 20;
 
 pub fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let turns: usize = MIX.iter().map(|c| c.len()).sum();
+    let desk = global.desk()?;
+    let scenarios = load_scenarios(&desk.scenarios)?;
+    // The seed data's conversations, as the customers wrote them.
+    let mix: Vec<(String, Vec<String>)> = scenarios
+        .iter()
+        .filter(|s| s.fixtures.is_none() && s.policies.is_empty() && s.now.is_none())
+        .take(MAX_CONVERSATIONS)
+        .map(|s| (s.customer.clone(), s.user_turns().map(|t| t.user.clone()).collect()))
+        .collect();
+    anyhow::ensure!(
+        !mix.is_empty(),
+        "the desk {} has no scenarios on its seed data to measure with",
+        desk.id
+    );
+    let turns: usize = mix.iter().map(|(_, c)| c.len()).sum();
     let scratch = tempfile::tempdir().context("creating a scratch data directory")?;
     let mut global = global.clone();
-    // A scratch shop at a fixed date: the bench never touches your data.
+    // A scratch copy at a fixed date: the bench never touches your data.
     global.data_dir = scratch.path().to_path_buf();
-    global
-        .now
-        .get_or_insert_with(|| "2026-06-15T12:00:00Z".into());
+    global.now.get_or_insert_with(|| DEFAULT_NOW.into());
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let agent = super::chat::build_agent(&global, &runtime)?;
     // Warm up: the route examples are embedded and the model's prefix cached.
-    let warm = agent.start("C002")?;
-    agent.run_turn(&warm, "where is order 1013?", &|_| {})?;
-    agent.run_turn(&warm, "thanks!", &|_| {})?;
+    let (customer, first_conversation) = &mix[0];
+    let warm = agent.start(customer)?;
+    agent.run_turn(&warm, &first_conversation[0], &|_| {})?;
     println!(
-        "{turns} turns in {} conversations, customer C001, seeded demo shop",
-        MIX.len()
+        "desk {} ({}): {turns} turns in {} conversations of its scenarios",
+        desk.id,
+        desk.name,
+        mix.len()
     );
     let mut first = Vec::with_capacity(turns);
     let mut whole = Vec::with_capacity(turns);
     let mut tokens = 0;
-    for conversation in MIX {
-        let c = agent.start("C001")?;
-        for message in *conversation {
+    for (customer, conversation) in &mix {
+        let c = agent.start(customer)?;
+        for message in conversation {
             let outcome = agent.run_turn(&c, message, &|_| {})?;
+            let shown: String = message.chars().take(60).collect();
             println!(
-                "  {:>7.1} ms first text {:>7.1} ms turn  {:<14} {message}",
+                "  {:>7.1} ms first text {:>7.1} ms turn  {:<18} {shown}",
                 outcome.first_token_ms,
                 outcome.total_ms,
                 outcome

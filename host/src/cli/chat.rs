@@ -60,6 +60,7 @@ pub fn build_agent_with(
     let store = global.open_store(&clock)?;
     let gate = Arc::new(global.load_gate(store.clone())?);
     Ok(Agent::builder()
+        .desk(Arc::new(global.desk()?))
         .engine(engine)
         .embedder(embedder)
         .knowledge_base(knowledge)
@@ -72,30 +73,45 @@ pub fn build_agent_with(
         .build()?)
 }
 
-/// Opens the knowledge base in the data directory, ingesting the help
-/// centre (with progress) when it is empty.
+/// Opens the knowledge base in the data directory and brings it in line
+/// with the desk's help centre (`--kb`): only pages that changed are
+/// embedded again, with progress, and what changed is said.
 pub fn open_knowledge(
     global: &GlobalArgs,
     runtime: &tokio::runtime::Runtime,
     embedder: &Arc<deskhand::retrieval::Embedder>,
 ) -> anyhow::Result<Arc<KnowledgeBase>> {
     let kb_dir = global.paths().data(deskhand::config::KB_TABLE_DIR);
+    let pages = global.kb_dir()?;
     runtime.block_on(async {
         let kb = KnowledgeBase::open(&kb_dir, embedder.clone())
             .await
             .with_context(|| format!("opening the knowledge base {}", kb_dir.display()))?;
-        if kb.is_empty().await? {
-            eprintln!("building the knowledge base from the help centre (first run)…");
-            kb.ingest(
-                &global.kb_dir(),
-                ChunkingConfig::default(),
-                &|done, total| {
-                    eprint!("\r  embedded {done}/{total} chunks");
-                },
-            )
+        let first = kb.is_empty().await?;
+        if first {
+            eprintln!("building the knowledge base from {} (first run)…", pages.display());
+        }
+        let report = kb
+            .ingest(&pages, ChunkingConfig::default(), &|done, total| {
+                eprint!("\r  embedded {done}/{total} chunks");
+            })
             .await
-            .context("ingesting the help centre")?;
+            .with_context(|| format!("ingesting the help centre {}", pages.display()))?;
+        if report.embedded > 0 {
             eprintln!();
+        }
+        if !first && (!report.changed.is_empty() || !report.removed.is_empty()) {
+            eprintln!(
+                "the help centre {} changed: re-ingested {} page(s){}{}",
+                pages.display(),
+                report.changed.len(),
+                if report.changed.is_empty() { String::new() } else { format!(" ({})", report.changed.join(", ")) },
+                if report.removed.is_empty() {
+                    String::new()
+                } else {
+                    format!(", removed {}", report.removed.join(", "))
+                }
+            );
         }
         anyhow::Ok(Arc::new(kb))
     })

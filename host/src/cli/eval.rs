@@ -6,6 +6,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use deskhand::agent::Variant;
+use deskhand::desk::Desk;
+use deskhand::plugins::PluginRegistry;
+use deskhand::retrieval::{ChunkingConfig, KnowledgeBase};
 use deskhand::eval::{
     EvalConfig, EvalContext, EvalError, Scenario, load_scenarios, run_suite, summarise,
     summary_markdown, write_reports,
@@ -16,7 +19,8 @@ use super::GlobalArgs;
 /// Options of a scenario run.
 #[derive(clap::Args)]
 pub struct EvalRunArgs {
-    /// Scenario files or folders (default: eval/scenarios).
+    /// Scenario files or folders (default: every shipped desk's suites, or
+    /// the --desk's).
     pub paths: Vec<PathBuf>,
     /// Runs of each scenario, each with its own sampling seed.
     #[arg(long, default_value_t = 1)]
@@ -45,14 +49,33 @@ pub struct EvalRunArgs {
     pub jobs: usize,
 }
 
-/// The scenarios selected by `args`, or the exit code for invalid files.
-fn select(args: &EvalRunArgs) -> Result<Vec<Scenario>, EvalError> {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../eval/scenarios")]
-    } else {
-        args.paths.clone()
+/// The scenarios selected by `args`, each naming its desk, and those desks.
+fn select(global: &GlobalArgs, args: &EvalRunArgs) -> anyhow::Result<(Vec<Scenario>, Vec<Desk>)> {
+    // Every shipped desk, unless one was chosen.
+    let mut desks: Vec<Desk> = match &global.desk {
+        Some(_) => vec![global.desk()?],
+        None => deskhand::desk::shipped_desks().context("reading the shipped desks")?,
     };
-    let scenarios = load_scenarios(&paths)?;
+    let mut scenarios = Vec::new();
+    if args.paths.is_empty() {
+        for desk in &desks {
+            let mut suite = load_scenarios(&desk.scenarios)?;
+            for scenario in &mut suite {
+                scenario.desk.get_or_insert_with(|| desk.id.clone());
+            }
+            scenarios.extend(suite);
+        }
+    } else {
+        scenarios = load_scenarios(&args.paths)?;
+        let fallback = global.desk()?.id;
+        for scenario in &mut scenarios {
+            if scenario.desk.is_none() {
+                let file = scenario.source.as_ref().map(|s| s.path.clone()).unwrap_or_default();
+                let home = desks.iter().find(|d| d.scenarios.iter().any(|dir| file.starts_with(dir)));
+                scenario.desk = Some(home.map(|d| d.id.clone()).unwrap_or_else(|| fallback.clone()));
+            }
+        }
+    }
     let selected: Vec<Scenario> = scenarios
         .into_iter()
         .filter(|s| {
@@ -62,10 +85,25 @@ fn select(args: &EvalRunArgs) -> Result<Vec<Scenario>, EvalError> {
         })
         .collect();
     if selected.is_empty() {
-        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(EvalError::NoScenarios(shown.join(", ")));
+        let shown: Vec<String> = if args.paths.is_empty() {
+            desks.iter().flat_map(|d| d.scenarios.iter().map(|p| p.display().to_string())).collect()
+        } else {
+            args.paths.iter().map(|p| p.display().to_string()).collect()
+        };
+        return Err(EvalError::NoScenarios(shown.join(", ")).into());
     }
-    Ok(selected)
+    // Only the desks the selected scenarios run on are loaded.
+    for scenario in &selected {
+        let id = scenario.desk.clone().unwrap_or_default();
+        if !desks.iter().any(|d| d.id == id) {
+            let desk = Desk::shipped(&id).with_context(|| {
+                format!("scenario {:?} runs on desk {id:?}", scenario.name)
+            })?;
+            desks.push(desk);
+        }
+    }
+    desks.retain(|d| selected.iter().any(|s| s.desk.as_deref() == Some(d.id.as_str())));
+    Ok((selected, desks))
 }
 
 pub fn run(global: &GlobalArgs, args: EvalRunArgs) -> anyhow::Result<ExitCode> {
@@ -76,14 +114,14 @@ pub fn run(global: &GlobalArgs, args: EvalRunArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(2));
     }
-    let scenarios = match select(&args) {
-        Ok(scenarios) => scenarios,
+    let (scenarios, desks) = match select(global, &args) {
+        Ok(selected) => selected,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {error:#}");
             return Ok(ExitCode::from(2));
         }
     };
-    let context = match load_context(global) {
+    let context = match load_context(global, desks) {
         Ok(context) => context,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -139,6 +177,16 @@ pub fn run(global: &GlobalArgs, args: EvalRunArgs) -> anyhow::Result<ExitCode> {
         }
         println!();
     }
+    let desk_ids: std::collections::BTreeSet<&str> = results.iter().map(|r| r.desk.as_str()).collect();
+    if desk_ids.len() > 1 {
+        for id in desk_ids {
+            let part: Vec<_> = results.iter().filter(|r| r.desk == id).cloned().collect();
+            println!("## desk {id}\n");
+            print!("{}", summary_markdown(&summarise(&part)));
+            println!();
+        }
+        println!("## all desks\n");
+    }
     print!("{}", summary_markdown(&summary));
     if let Some(dir) = &args.report {
         write_reports(dir, &summary, &results)?;
@@ -159,26 +207,39 @@ pub fn run(global: &GlobalArgs, args: EvalRunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The context plus what must outlive it (the runtime).
-struct LoadedContext(EvalContext, #[allow(dead_code)] tokio::runtime::Runtime);
+/// The context plus what must outlive it (the runtime, the scratch indexes).
+struct LoadedContext(
+    EvalContext,
+    #[allow(dead_code)] tokio::runtime::Runtime,
+    #[allow(dead_code)] tempfile::TempDir,
+);
 
-fn load_context(global: &GlobalArgs) -> anyhow::Result<LoadedContext> {
+/// The models once, and per desk its tools and its help centre, indexed in
+/// a scratch folder (the live data directory is never touched).
+fn load_context(global: &GlobalArgs, desks: Vec<Desk>) -> anyhow::Result<LoadedContext> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     eprintln!("loading the language model…");
     let engine = Arc::new(global.load_engine()?);
     eprintln!("loading the embedder…");
     let embedder = Arc::new(global.load_embedder()?);
-    let knowledge = super::chat::open_knowledge(global, &runtime, &embedder)?;
     let sandbox = global.sandbox()?;
-    let tools = global.load_plugins_in(sandbox.clone())?;
-    let context = EvalContext::new(
-        engine,
-        embedder,
-        knowledge,
-        sandbox,
-        tools,
-        global.policy_paths(),
-        runtime.handle().clone(),
-    );
-    Ok(LoadedContext(context, runtime))
+    let scratch = tempfile::tempdir().context("creating a scratch folder for the indexes")?;
+    let mut context = EvalContext::new(engine, embedder.clone(), sandbox.clone(), runtime.handle().clone());
+    for desk in desks {
+        eprintln!("loading the desk {} ({})…", desk.id, desk.name);
+        let index = scratch.path().join(&desk.id);
+        let knowledge = runtime.block_on(async {
+            let kb = KnowledgeBase::open(&index, embedder.clone()).await?;
+            kb.ingest(&desk.kb_dir, ChunkingConfig::default(), &|_, _| {}).await?;
+            anyhow::Ok(kb)
+        })
+        .with_context(|| format!("indexing the help centre {}", desk.kb_dir.display()))?;
+        let tools = PluginRegistry::load(sandbox.clone(), desk.plugins.clone())
+            .with_context(|| format!("loading the plugins of desk {}", desk.id))?;
+        for failure in tools.catalog().failures() {
+            eprintln!("warning: skipped plugin {failure}");
+        }
+        context.add_desk(Arc::new(desk), Arc::new(knowledge), Arc::new(tools))?;
+    }
+    Ok(LoadedContext(context, runtime, scratch))
 }

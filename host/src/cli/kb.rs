@@ -35,7 +35,10 @@ pub fn run(global: &GlobalArgs, command: KbCommand) -> anyhow::Result<ExitCode> 
             .with_context(|| format!("opening the knowledge base {}", store.display()))?;
         match command {
             KbCommand::Ingest { dir } => {
-                let dir = dir.unwrap_or_else(|| global.kb_dir());
+                let dir = match dir {
+                    Some(dir) => dir,
+                    None => global.kb_dir()?,
+                };
                 let bar = ProgressBar::new(0);
                 bar.set_style(
                     ProgressStyle::with_template("embedding [{bar:30}] {pos}/{len} chunks")
@@ -95,30 +98,30 @@ pub fn run(global: &GlobalArgs, command: KbCommand) -> anyhow::Result<ExitCode> 
     })
 }
 
-/// `deskhand eval retrieval`: hit@1, hit@5 and MRR per search mode.
+/// `deskhand eval retrieval`: hit@1, hit@5 and MRR per search mode, on a
+/// scratch copy of the desk's help centre (the live knowledge base in the
+/// data directory is never touched).
 pub fn eval_retrieval(global: &GlobalArgs, questions: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let questions_path = questions.unwrap_or_else(|| {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../eval/retrieval/questions.yaml")
-    });
+    let desk = global.desk()?;
+    let questions_path = questions.unwrap_or_else(|| desk.retrieval.clone());
     let questions = deskhand::retrieval::load_questions(&questions_path)?;
+    let pages = global.kb_dir()?;
     let embedder = Arc::new(global.load_embedder()?);
-    let store = global.paths().data(deskhand::config::KB_TABLE_DIR);
+    let scratch = tempfile::tempdir().context("creating a scratch folder for the index")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
-        let kb = KnowledgeBase::open(&store, embedder).await?;
+        let kb = KnowledgeBase::open(&scratch.path().join(deskhand::config::KB_TABLE_DIR), embedder).await?;
         let report = kb
-            .ingest(
-                &deskhand::config::builtin_kb_dir(),
-                ChunkingConfig::default(),
-                &|_, _| {},
-            )
-            .await?;
+            .ingest(&pages, ChunkingConfig::default(), &|_, _| {})
+            .await
+            .with_context(|| format!("ingesting {}", pages.display()))?;
         println!(
-            "{} questions from {} against {} chunks of {} pages",
+            "{} questions from {} against {} chunks of {} pages ({})",
             questions.len(),
             questions_path.display(),
             report.chunks,
-            report.documents
+            report.documents,
+            pages.display()
         );
         let scores = deskhand::retrieval::evaluate(&kb, &questions).await?;
         println!(

@@ -24,6 +24,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use deskhand::clock::{Clock, parse_rfc3339};
 use deskhand::config::Paths;
+use deskhand::desk::Desk;
 use deskhand::llm::models::{CHAT_MODEL, EMBEDDER, ModelCache, default_cache_dir};
 use deskhand::llm::{Engine, EngineConfig};
 use deskhand::plugins::{PluginPaths, PluginRegistry, Sandbox, SandboxConfig};
@@ -45,7 +46,13 @@ struct Cli {
 /// Options every command understands.
 #[derive(clap::Args, Clone)]
 pub struct GlobalArgs {
-    /// Where the store and everything else deskhand writes live.
+    /// The desk to serve: a folder with a desk.toml, or the name of a shipped
+    /// desk (shop, telecom); default: the demo shop.
+    #[arg(long, global = true, env = "DESKHAND_DESK", value_name = "DIR|NAME")]
+    pub desk: Option<PathBuf>,
+
+    /// Where the store and everything else deskhand writes live, a folder
+    /// per desk (data/shop/, data/telecom/, …).
     #[arg(long, global = true, env = "DESKHAND_DATA_DIR", default_value = deskhand::config::DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
 
@@ -54,7 +61,7 @@ pub struct GlobalArgs {
     pub plugins_dir: Option<PathBuf>,
 
     /// What each plugin may touch (records, hosts, settings); defaults to
-    /// plugins.toml beside --plugins, or the repository's plugins/plugins.toml.
+    /// plugins.toml beside --plugins, or the desk's plugins.toml.
     #[arg(
         long,
         global = true,
@@ -63,7 +70,7 @@ pub struct GlobalArgs {
     )]
     pub plugin_grants: Option<PathBuf>,
 
-    /// The seed data written into an empty store (default: the demo shop, seed/shop.json).
+    /// The seed data written into an empty store (default: the desk's seed.json).
     #[arg(long, global = true, env = "DESKHAND_SEED_FILE", value_name = "FILE")]
     pub seed_file: Option<PathBuf>,
 
@@ -124,7 +131,7 @@ pub struct GlobalArgs {
     )]
     pub models_dir: Option<PathBuf>,
 
-    /// The help-centre folder (Markdown) the knowledge base is built from; defaults to the shipped kb/.
+    /// The help-centre folder (Markdown) the knowledge base is built from; default: the desk's kb/.
     #[arg(long = "kb", global = true, env = "DESKHAND_KB", value_name = "DIR")]
     pub kb_dir: Option<PathBuf>,
 
@@ -146,7 +153,7 @@ enum Command {
     Models(models::ModelsCommand),
     /// Stream the language model's answer to a prompt.
     Generate(generate::GenerateArgs),
-    /// Run scenario suites against the agent (default eval/scenarios), or `eval retrieval`.
+    /// Run scenario suites against the agent (default: every shipped desk's), or `eval retrieval`.
     Eval(EvalArgs),
     /// Ingest and search the knowledge base.
     #[command(subcommand)]
@@ -188,7 +195,7 @@ struct EvalArgs {
 enum EvalCommand {
     /// hit@1, hit@5 and MRR of vector, full-text and hybrid search on labelled questions.
     Retrieval {
-        /// The questions file (default: eval/retrieval/questions.yaml).
+        /// The questions file (default: the desk's retrieval/questions.yaml).
         #[arg(long)]
         questions: Option<PathBuf>,
     },
@@ -218,8 +225,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Policies(command) => policies::run(&cli.global, command),
         Command::Store(command) => store::run(&cli.global, command),
         Command::Data(command) => data::run(&cli.global, command),
-        Command::Plugin(command) => scaffold::run_plugin(command),
-        Command::Policy(command) => scaffold::run_policy(command),
+        Command::Plugin(command) => scaffold::run_plugin(&cli.global, command),
+        Command::Policy(command) => scaffold::run_policy(&cli.global, command),
         Command::Bench(command) => bench::run(&cli.global, command),
     }
 }
@@ -234,10 +241,40 @@ fn init_tracing() {
 }
 
 impl GlobalArgs {
-    /// The paths these options select.
+    /// The desk these options select: `--desk` (a folder or a shipped
+    /// desk's name), or the demo shop.
+    pub fn desk(&self) -> anyhow::Result<Desk> {
+        let Some(chosen) = &self.desk else {
+            return Desk::default_desk().context("loading the demo shop desk");
+        };
+        if chosen.is_dir() {
+            return Desk::load(chosen).with_context(|| format!("loading the desk {}", chosen.display()));
+        }
+        let name = chosen.to_string_lossy();
+        let shipped = deskhand::desk::shipped_desks_dir().join(name.as_ref());
+        if !name.contains(['/', '\\']) && shipped.is_dir() {
+            return Desk::load(&shipped).with_context(|| format!("loading the desk {name}"));
+        }
+        let names: Vec<String> = deskhand::desk::shipped_desks()
+            .map(|desks| desks.into_iter().map(|d| d.id).collect())
+            .unwrap_or_default();
+        anyhow::bail!(
+            "--desk {}: no such folder, and no shipped desk of that name (shipped: {}); \
+             give a folder with a desk.toml, e.g. a copy of desks/shop",
+            chosen.display(),
+            names.join(", ")
+        )
+    }
+
+    /// The paths these options select: the desk's folder in the data directory.
     pub fn paths(&self) -> Paths {
+        // A desk that fails to load is reported by whatever needs it.
+        let desk = self
+            .desk()
+            .map(|d| d.id)
+            .unwrap_or_else(|_| deskhand::desk::DEFAULT_DESK.to_string());
         let mut paths = Paths {
-            data_dir: self.data_dir.clone(),
+            data_dir: self.data_dir.join(desk),
             ..Paths::default()
         };
         if let Some(dir) = &self.plugins_dir {
@@ -246,23 +283,25 @@ impl GlobalArgs {
         paths
     }
 
-    /// Where the plugins and their grants come from.
-    pub fn plugin_paths(&self) -> PluginPaths {
+    /// Where the plugins and their grants come from: `--plugins` and
+    /// `--plugin-grants`, or the desk's.
+    pub fn plugin_paths(&self) -> anyhow::Result<PluginPaths> {
         let paths = match &self.plugins_dir {
             Some(dir) => PluginPaths::dir(dir.clone()),
-            None => PluginPaths::builtin(),
+            None => self.desk()?.plugins,
         };
-        match &self.plugin_grants {
+        Ok(match &self.plugin_grants {
             Some(file) => paths.with_grants(file.clone()),
             None => paths,
-        }
+        })
     }
 
-    /// The seed data file: `--seed-file`, or the demo shop.
-    pub fn seed_file(&self) -> PathBuf {
-        self.seed_file
-            .clone()
-            .unwrap_or_else(deskhand::store::seed::demo_shop)
+    /// The seed data file: `--seed-file`, or the desk's.
+    pub fn seed_file(&self) -> anyhow::Result<PathBuf> {
+        match &self.seed_file {
+            Some(file) => Ok(file.clone()),
+            None => Ok(self.desk()?.seed),
+        }
     }
 
     /// The model cache: `--models`, or the default.
@@ -270,11 +309,12 @@ impl GlobalArgs {
         ModelCache::new(self.models_dir.clone().unwrap_or_else(default_cache_dir))
     }
 
-    /// The help-centre folder: `--kb`, or the shipped one.
-    pub fn kb_dir(&self) -> PathBuf {
-        self.kb_dir
-            .clone()
-            .unwrap_or_else(deskhand::config::builtin_kb_dir)
+    /// The help-centre folder: `--kb`, or the desk's.
+    pub fn kb_dir(&self) -> anyhow::Result<PathBuf> {
+        match &self.kb_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => Ok(self.desk()?.kb_dir),
+        }
     }
 
     /// The business clock: fixed by `--now`, the system time otherwise.
@@ -335,9 +375,9 @@ impl GlobalArgs {
         Sandbox::new(self.sandbox_config()).context("starting the wasmtime sandbox")
     }
 
-    /// Where the policies come from.
-    pub fn policy_paths(&self) -> PolicyPaths {
-        let mut paths = PolicyPaths::builtin();
+    /// Where the policies come from: the options, or the desk's.
+    pub fn policy_paths(&self) -> anyhow::Result<PolicyPaths> {
+        let mut paths = self.desk()?.policies;
         if let Some(file) = &self.policies_file {
             paths.config = file.clone();
             paths.tests = file
@@ -351,7 +391,7 @@ impl GlobalArgs {
         if let Some(dir) = &self.policy_tests {
             paths.tests = dir.clone();
         }
-        paths
+        Ok(paths)
     }
 
     /// Loads the policy set; it must be valid and pass its tests.
@@ -360,19 +400,23 @@ impl GlobalArgs {
     }
 
     fn load_policies_in(&self, sandbox: Arc<Sandbox>) -> anyhow::Result<Arc<PolicyEngine>> {
-        let paths = self.policy_paths();
+        let paths = self.policy_paths()?;
         let engine = PolicyEngine::load(sandbox, paths.clone())
             .with_context(|| format!("loading the policies from {}", paths.config.display()))?;
         Ok(Arc::new(engine))
     }
 
-    /// Opens the store in the data directory, seeding the demo shop if it is empty.
+    /// Opens the store in the data directory, seeding the desk's data if it is empty.
     pub fn open_store(&self, clock: &Clock) -> anyhow::Result<Arc<SqliteStore>> {
         let path = self.paths().store_file();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the data directory {}", dir.display()))?;
+        }
         let store = SqliteStore::open(&path)
             .with_context(|| format!("opening the store {}", path.display()))?;
         if store.is_empty()? {
-            let seed = self.seed_file();
+            let seed = self.seed_file()?;
             let seeded = deskhand::store::seed::seed_file(&store, &seed, clock.now())
                 .with_context(|| format!("seeding the store from {}", seed.display()))?;
             eprintln!(
@@ -390,7 +434,7 @@ impl GlobalArgs {
     pub fn load_gate(&self, store: Arc<SqliteStore>) -> anyhow::Result<PolicyGate> {
         let sandbox = self.sandbox()?;
         let tools = self.load_plugins_in(sandbox.clone())?;
-        let paths = self.policy_paths();
+        let paths = self.policy_paths()?;
         let policies = PolicyEngine::load_for_tools(sandbox, paths.clone(), tools.clone())
             .with_context(|| format!("loading the policies from {}", paths.config.display()))?;
         Ok(PolicyGate::new(tools, Arc::new(policies), store))
@@ -402,7 +446,7 @@ impl GlobalArgs {
     }
 
     pub fn load_plugins_in(&self, sandbox: Arc<Sandbox>) -> anyhow::Result<Arc<PluginRegistry>> {
-        let paths = self.plugin_paths();
+        let paths = self.plugin_paths()?;
         let dir = paths.modules.clone();
         let registry = PluginRegistry::load(sandbox, paths).with_context(|| {
             format!(

@@ -48,7 +48,7 @@ fn list(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
 fn test(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     // Build the candidate from the files as they are, without requiring that
     // its tests pass: showing which fail is the point.
-    let (set, outcomes) = PolicyEngine::checker(global.sandbox()?, global.policy_paths())
+    let (set, outcomes) = PolicyEngine::checker(global.sandbox()?, global.policy_paths()?)
         .context("building the policy set")?;
     let mut failed = 0;
     let mut current_file = None;
@@ -94,7 +94,7 @@ fn status(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         ),
     }
     println!();
-    let engine = PolicyEngine::load(global.sandbox()?, global.policy_paths());
+    let engine = PolicyEngine::load(global.sandbox()?, global.policy_paths()?);
     match engine {
         Ok(engine) => {
             println!(

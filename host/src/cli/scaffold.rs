@@ -9,8 +9,9 @@ use clap::Subcommand;
 
 #[derive(Subcommand)]
 pub enum PluginCommand {
-    /// Create plugins/NAME from the template, add it to the workspace and
-    /// grant it its own collection NAME in plugins.toml.
+    /// Create plugins/NAME from the template, add it to the workspace, grant
+    /// it its own collection NAME in the desk's plugins.toml and load it in
+    /// the desk.
     New {
         /// The tool's snake_case name, e.g. delivery_address.
         name: String,
@@ -23,7 +24,7 @@ pub enum PluginCommand {
 #[derive(Subcommand)]
 pub enum PolicyCommand {
     /// Create policies/NAME from the template, add it to the workspace and
-    /// add a disabled section for it to policies.toml.
+    /// add a disabled section for it to the desk's policies.toml.
     New {
         /// The policy's kebab-case name, e.g. max-order-value.
         name: String,
@@ -151,7 +152,7 @@ fn append(path: &Path, section: &str) -> anyhow::Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
-pub fn run_plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
+pub fn run_plugin(global: &super::GlobalArgs, command: PluginCommand) -> anyhow::Result<ExitCode> {
     let PluginCommand::New { name, dir } = command;
     if !is_snake_case(&name) {
         bail!(
@@ -159,13 +160,25 @@ pub fn run_plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
              letters, digits or underscores), e.g. delivery_address"
         );
     }
-    let workspace = dir.unwrap_or_else(|| repository("plugins"));
+    let desk = global.desk()?;
+    // A workspace of one's own keeps its grants beside it; the repository's
+    // plugins are granted (and loaded) by the desk.
+    let (workspace, grants) = match dir {
+        Some(dir) => (dir.clone(), dir.join("plugins.toml")),
+        None => (
+            repository("plugins"),
+            desk.plugins.grants.clone().unwrap_or_else(|| desk.root.join("plugins.toml")),
+        ),
+    };
     let target = scaffold(
         &workspace,
         &name,
         &[("MyTool", camel_case(&name)), ("my_tool", name.clone())],
     )?;
-    let grants = workspace.join("plugins.toml");
+    if desk.plugins.only.is_some() {
+        load_in_desk(&desk.root.join(deskhand::desk::DESK_FILE), &name)?;
+        println!("  loaded by the desk {}", desk.root.display());
+    }
     append(
         &grants,
         &format!(
@@ -186,7 +199,7 @@ pub fn run_plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn run_policy(command: PolicyCommand) -> anyhow::Result<ExitCode> {
+pub fn run_policy(global: &super::GlobalArgs, command: PolicyCommand) -> anyhow::Result<ExitCode> {
     let PolicyCommand::New { name, dir } = command;
     let crate_name = name.replace('-', "_");
     if !is_snake_case(&crate_name) || name.contains('_') {
@@ -195,7 +208,10 @@ pub fn run_policy(command: PolicyCommand) -> anyhow::Result<ExitCode> {
              dashes), e.g. max-order-value"
         );
     }
-    let workspace = dir.unwrap_or_else(|| repository("policies"));
+    let (workspace, config) = match dir {
+        Some(dir) => (dir.clone(), dir.join("policies.toml")),
+        None => (repository("policies"), global.desk()?.policies.config),
+    };
     let target = scaffold(
         &workspace,
         &crate_name,
@@ -205,7 +221,6 @@ pub fn run_policy(command: PolicyCommand) -> anyhow::Result<ExitCode> {
             ("my-policy", name.clone()),
         ],
     )?;
-    let config = workspace.join("policies.toml");
     append(
         &config,
         &format!(
@@ -217,11 +232,28 @@ pub fn run_policy(command: PolicyCommand) -> anyhow::Result<ExitCode> {
     println!("  edit   {}", target.join("src/lib.rs").display());
     println!(
         "  test   add cases to {}",
-        workspace.join("tests").display()
+        config.parent().unwrap_or(Path::new(".")).join("tests").display()
     );
     println!("  enable [{name}] in {}", config.display());
     println!("  build  cargo build");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Adds `name` to the `load = [...]` list of the desk file at `path`.
+fn load_in_desk(path: &Path, name: &str) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let quoted = format!("\"{name}\"");
+    let Some(start) = text.find("load = [") else {
+        bail!("{} has no `load = [...]` list under [plugins] to add {name} to", path.display());
+    };
+    let list_end = text[start..].find(']').map(|e| start + e).unwrap_or(text.len());
+    if text[start..list_end].contains(&quoted) {
+        return Ok(());
+    }
+    let at = start + "load = [".len();
+    let separator = if text[at..list_end].trim().is_empty() { "" } else { ", " };
+    let updated = format!("{}{quoted}{separator}{}", &text[..at], &text[at..]);
+    std::fs::write(path, updated).with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]

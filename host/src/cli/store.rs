@@ -21,7 +21,7 @@ pub fn run(global: &GlobalArgs, command: StoreCommand) -> anyhow::Result<ExitCod
     let path = global.paths().store_file();
     let store = SqliteStore::open(&path)
         .with_context(|| format!("opening the store {}", path.display()))?;
-    let file = global.seed_file();
+    let file = global.seed_file()?;
     let seeded = match command {
         StoreCommand::Seed => {
             if !store.is_empty()? {

@@ -1,10 +1,10 @@
 //! Scripted scenario evaluation: YAML conversations with the expected tool
 //! calls, policy decisions, replies and final store state, run against the
-//! agent and scored (pass rate, pass^k, per-check accuracy, policy errors,
+//! agent of each scenario's desk and scored (pass rate, pass^k, per-check accuracy, policy errors,
 //! reply quality, latency), with JSON, Markdown and HTML reports.
 //!
 //! [`load_scenarios`] reads and checks the files (unknown keys are errors,
-//! with `file:line`); [`run_suite`] runs each scenario on a fresh shop with
+//! with `file:line`); [`run_suite`] runs each scenario on a fresh store of its desk with
 //! its own clock, policy parameters (changed mid-scenario through the policy
 //! engine's reload path) and conversation; [`summarise`] and
 //! [`write_reports`] turn the trials into numbers and pages.
@@ -12,18 +12,20 @@
 mod checks;
 mod error;
 mod fixtures;
+mod loader;
 mod metrics;
 mod report;
 mod runner;
 mod scenario;
 
-pub use checks::{Check, Quality};
+pub use checks::{Check, Quality, claims_for};
 pub use error::EvalError;
-pub use fixtures::build_shop;
+pub use fixtures::build_data;
 pub use metrics::{Latency, Rate, Summary, summarise};
 pub use report::{summary_markdown, write_reports};
 pub use runner::{EvalConfig, EvalContext, TrialResult, TurnResult, run_suite, run_trial};
+pub use loader::{load_file, load_scenarios, parse_scenarios};
 pub use scenario::{
-    DEFAULT_NOW, ExpectedPolicy, FinalState, Scenario, Step, TurnExpectation, load_file,
-    load_scenarios, parse_scenarios,
+    DEFAULT_NOW, ExpectedPolicy, FinalCollection, FinalState, Fixtures, Scenario, Step,
+    TurnExpectation,
 };

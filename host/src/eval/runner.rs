@@ -1,4 +1,4 @@
-//! Running scenarios: each trial on a fresh shop, with its own clock, policy
+//! Running scenarios: each trial on a fresh store of its desk, with its own clock, policy
 //! parameters and conversation, checked turn by turn and at the end.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -11,53 +11,100 @@ use serde_json::Value;
 
 use super::checks::{self, Check, Quality};
 use super::error::EvalError;
-use super::fixtures::build_shop;
+use super::fixtures::build_data;
 use super::scenario::{DEFAULT_NOW, Scenario, Step};
 use crate::agent::{Agent, AgentSettings, Router, TurnOutcome, Variant};
 use crate::clock::Clock;
+use crate::desk::Desk;
 use crate::llm::Engine;
 use crate::plugins::{PluginRegistry, Sandbox};
 use crate::policy::{PolicyEngine, PolicyGate, PolicyPaths};
 use crate::retrieval::{Embedder, KnowledgeBase};
 use crate::store::SqliteStore;
 
-/// What every trial shares: the models, the help centre, the tools, and
-/// where the policies come from.
+/// What every trial of one desk shares: the desk, its help centre, its
+/// tools and its router.
+pub struct DeskContext {
+    pub desk: Arc<Desk>,
+    pub knowledge: Arc<KnowledgeBase>,
+    pub tools: Arc<PluginRegistry>,
+    router: Arc<Router>,
+    claims: Vec<(String, regex::Regex)>,
+}
+
+/// What every trial shares: the models, the sandbox, and each desk's parts.
 pub struct EvalContext {
     pub engine: Arc<Engine>,
     pub embedder: Arc<Embedder>,
-    pub knowledge: Arc<KnowledgeBase>,
     pub sandbox: Arc<Sandbox>,
-    pub tools: Arc<PluginRegistry>,
-    /// The policies the scenarios start from (their parameters are copied
-    /// and overridden per trial; their test cases are not used, since a
-    /// scenario may set parameters the shipped cases do not expect).
-    pub policies: PolicyPaths,
     pub runtime: tokio::runtime::Handle,
-    router: Arc<Router>,
+    desks: BTreeMap<String, DeskContext>,
+    /// The desk of scenarios that name none.
+    default_desk: Option<String>,
 }
 
 impl EvalContext {
-    /// A context over these parts.
+    /// A context over these parts, with no desk yet.
     pub fn new(
         engine: Arc<Engine>,
         embedder: Arc<Embedder>,
-        knowledge: Arc<KnowledgeBase>,
         sandbox: Arc<Sandbox>,
-        tools: Arc<PluginRegistry>,
-        policies: PolicyPaths,
         runtime: tokio::runtime::Handle,
     ) -> Self {
         EvalContext {
-            router: Arc::new(Router::new(embedder.clone())),
             engine,
             embedder,
-            knowledge,
             sandbox,
-            tools,
-            policies,
             runtime,
+            desks: BTreeMap::new(),
+            default_desk: None,
         }
+    }
+
+    /// Adds a desk with its help centre and tools; the first added is the
+    /// desk of scenarios that name none. The policies come from the desk
+    /// (their parameters are copied and overridden per trial; their test
+    /// cases are not used, since a scenario may set parameters the shipped
+    /// cases do not expect).
+    pub fn add_desk(
+        &mut self,
+        desk: Arc<Desk>,
+        knowledge: Arc<KnowledgeBase>,
+        tools: Arc<PluginRegistry>,
+    ) -> Result<(), EvalError> {
+        let router = crate::agent::router_for(&desk, Some(&knowledge), &self.embedder, &self.runtime)
+            .map_err(|e| EvalError::Setup {
+                scenario: format!("(desk {})", desk.id),
+                message: e.to_string(),
+            })?;
+        let claims = checks::claims_for(&tools.catalog());
+        self.default_desk.get_or_insert_with(|| desk.id.clone());
+        self.desks.insert(
+            desk.id.clone(),
+            DeskContext {
+                desk,
+                knowledge,
+                tools,
+                router: Arc::new(router),
+                claims,
+            },
+        );
+        Ok(())
+    }
+
+    /// The desk a scenario runs on.
+    pub fn desk_of(&self, scenario: &Scenario) -> Result<&DeskContext, String> {
+        let id = scenario
+            .desk
+            .as_ref()
+            .or(self.default_desk.as_ref())
+            .ok_or("no desk is loaded")?;
+        self.desks.get(id).ok_or_else(|| {
+            format!(
+                "the scenario runs on desk {id:?}, which is not loaded; the desks are: {}",
+                self.desks.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })
     }
 }
 
@@ -103,6 +150,9 @@ pub struct TurnResult {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrialResult {
     pub scenario: String,
+    /// The desk it ran on.
+    #[serde(default)]
+    pub desk: String,
     pub location: String,
     pub tags: Vec<String>,
     pub variant: Variant,
@@ -183,6 +233,10 @@ pub fn run_trial(
     let seed = config.seed.wrapping_add(trial as u64);
     let mut result = TrialResult {
         scenario: scenario.name.clone(),
+        desk: context
+            .desk_of(scenario)
+            .map(|d| d.desk.id.clone())
+            .unwrap_or_default(),
         location: scenario.location(),
         tags: scenario.tags.clone(),
         variant,
@@ -217,31 +271,33 @@ fn play(
     };
     let now = crate::clock::parse_rfc3339(scenario.now.as_deref().unwrap_or(DEFAULT_NOW))
         .map_err(|e| setup(format!("the clock: {e}")))?;
+    let desk = context.desk_of(scenario).map_err(setup)?;
     let store = Arc::new(SqliteStore::in_memory().map_err(|e| setup(e.to_string()))?);
-    build_shop(store.as_ref(), scenario.fixtures.as_ref(), now)
-        .map_err(|e| setup(format!("the fixtures: {e}")))?;
+    build_data(store.as_ref(), &desk.desk.seed, scenario.fixtures.as_ref(), now)
+        .map_err(|e| setup(format!("the data: {e}")))?;
     let policy_dir = tempfile::tempdir().map_err(|e| setup(e.to_string()))?;
     let policy_file =
-        TrialPolicies::write(&context.policies, policy_dir.path(), &scenario.policies)
+        TrialPolicies::write(&desk.desk.policies, policy_dir.path(), &scenario.policies)
             .map_err(setup)?;
     let policies = Arc::new(
         PolicyEngine::load_for_tools(
             context.sandbox.clone(),
             policy_file.paths.clone(),
-            context.tools.clone(),
+            desk.tools.clone(),
         )
         .map_err(|e| setup(format!("the policies: {e}")))?,
     );
     let gate = Arc::new(PolicyGate::new(
-        context.tools.clone(),
+        desk.tools.clone(),
         policies.clone(),
         store.clone(),
     ));
     let agent = Agent::builder()
+        .desk(desk.desk.clone())
         .engine(context.engine.clone())
         .embedder(context.embedder.clone())
-        .knowledge_base(context.knowledge.clone())
-        .router(context.router.clone())
+        .knowledge_base(desk.knowledge.clone())
+        .router(desk.router.clone())
         .gate(gate)
         .records(store.clone())
         .conversations(store.clone())
@@ -274,7 +330,7 @@ fn play(
                         .map(|e| checks::check_turn(e, &outcome))
                         .unwrap_or_default(),
                     dangerous: checks::is_dangerous(turn.expect.as_ref(), &outcome),
-                    quality: checks::quality(&outcome),
+                    quality: checks::quality(&outcome, &desk.claims),
                     outcome,
                 });
             }
@@ -295,7 +351,8 @@ fn play(
         }
     }
     if let Some(expect) = &scenario.expect_final {
-        result.final_checks = checks::check_final(expect, store.as_ref(), store.as_ref());
+        result.final_checks =
+            checks::check_final(expect, &scenario.customer, store.as_ref(), store.as_ref());
     }
     Ok(())
 }

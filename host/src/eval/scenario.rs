@@ -1,15 +1,15 @@
 //! The scenario format: YAML conversations with what each turn must do and
-//! the state the shop must end in. One scenario per file, or a list.
+//! the state the desk's records must end in. Loading is in
+//! [`loader`](super::loader).
 //!
 //! Unknown keys are errors, and every error names the file and line.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::error::EvalError;
 use crate::policy::Verdict;
 
 /// One scripted conversation.
@@ -23,9 +23,13 @@ pub struct Scenario {
     /// The business clock, RFC 3339; default [`DEFAULT_NOW`].
     #[serde(default)]
     pub now: Option<String>,
+    /// The desk it runs on (default: the suite file's, or the desk whose
+    /// scenarios folder holds the file).
+    #[serde(default)]
+    pub desk: Option<String>,
     /// The session's customer.
     pub customer: String,
-    /// The shop; without it the standard demo seed is used.
+    /// The scenario's own data; without it the desk's seed is used.
     #[serde(default)]
     pub fixtures: Option<Fixtures>,
     /// Policy parameter overrides: policy name → parameters to change.
@@ -49,100 +53,10 @@ pub struct SourceLocation {
 /// The instant scenarios run at unless they say otherwise.
 pub const DEFAULT_NOW: &str = "2026-06-15T12:00:00Z";
 
-/// A scenario's own shop.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Fixtures {
-    #[serde(default)]
-    pub customers: Vec<FixtureCustomer>,
-    #[serde(default)]
-    pub orders: Vec<FixtureOrder>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FixtureCustomer {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FixtureOrder {
-    pub id: String,
-    pub customer: String,
-    #[serde(default)]
-    pub placed_days_ago: Option<f64>,
-    #[serde(default)]
-    pub placed_at: Option<String>,
-    pub status: OrderStatus,
-    pub total: f64,
-    #[serde(default = "default_currency")]
-    pub currency: String,
-    #[serde(default)]
-    pub items: Vec<FixtureItem>,
-    #[serde(default)]
-    pub carrier: Option<String>,
-    #[serde(default)]
-    pub tracking_number: Option<String>,
-    #[serde(default)]
-    pub shipped_days_ago: Option<f64>,
-    #[serde(default)]
-    pub delivered_days_ago: Option<f64>,
-    #[serde(default)]
-    pub eta_days: Option<f64>,
-}
-
-/// Where a fixture order is in its life: the demo shop's statuses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OrderStatus {
-    Pending,
-    Processing,
-    Shipped,
-    Delivered,
-    Cancelled,
-    Returned,
-}
-
-impl OrderStatus {
-    /// The lowercase word stored in the order document.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Pending => "pending",
-            OrderStatus::Processing => "processing",
-            OrderStatus::Shipped => "shipped",
-            OrderStatus::Delivered => "delivered",
-            OrderStatus::Cancelled => "cancelled",
-            OrderStatus::Returned => "returned",
-        }
-    }
-}
-
-impl std::fmt::Display for OrderStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-fn default_currency() -> String {
-    "EUR".into()
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FixtureItem {
-    pub sku: String,
-    pub name: String,
-    #[serde(default = "one")]
-    pub qty: u32,
-    pub price: f64,
-}
-
-fn one() -> u32 {
-    1
-}
+/// A scenario's own data: customers and rows of any collections, in the
+/// seed file's format (times such as `now-20d` are relative to the
+/// scenario's clock).
+pub type Fixtures = crate::store::seed::SeedData;
 
 /// One step of the script: a customer message, or a live policy change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -268,26 +182,27 @@ pub struct ReplyExpectation {
     pub matches: Option<String>,
 }
 
-/// The shop's state after the last turn.
+/// The state after the last turn.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FinalState {
+    /// Per collection: how many rows, and fields of given rows.
     #[serde(default)]
-    pub orders: BTreeMap<String, FinalOrder>,
-    #[serde(default)]
-    pub refunds: Option<Count>,
+    pub records: BTreeMap<String, FinalCollection>,
     #[serde(default)]
     pub handoffs: Option<Count>,
 }
 
+/// What one collection must hold at the end.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FinalOrder {
+pub struct FinalCollection {
+    /// The number of rows, across customers.
     #[serde(default)]
-    pub status: Option<OrderStatus>,
-    /// The total refunded on it.
+    pub count: Option<usize>,
+    /// Row id → fields it must have (a subset; nested values compared whole).
     #[serde(default)]
-    pub refunded: Option<f64>,
+    pub rows: BTreeMap<String, serde_json::Map<String, Value>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -314,280 +229,3 @@ impl Scenario {
     }
 }
 
-/// Reads every scenario under `paths` (files, or folders searched for
-/// `*.yaml`/`*.yml`), checking each; the first invalid file stops it.
-pub fn load_scenarios(paths: &[PathBuf]) -> Result<Vec<Scenario>, EvalError> {
-    let mut files = Vec::new();
-    for path in paths {
-        collect_files(path, &mut files)?;
-    }
-    files.sort();
-    let mut scenarios: Vec<Scenario> = Vec::new();
-    for file in &files {
-        for scenario in load_file(file)? {
-            if let Some(earlier) = scenarios.iter().find(|s| s.name == scenario.name) {
-                return Err(invalid(
-                    file,
-                    scenario.source.as_ref().map(|s| s.line).unwrap_or(0),
-                    format!(
-                        "the scenario name {:?} is already used at {}; names must be unique",
-                        scenario.name,
-                        earlier.location()
-                    ),
-                ));
-            }
-            scenarios.push(scenario);
-        }
-    }
-    Ok(scenarios)
-}
-
-fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), EvalError> {
-    if path.is_dir() {
-        let entries = std::fs::read_dir(path)
-            .map_err(|e| invalid(path, 0, format!("cannot read the folder: {e}")))?;
-        for entry in entries.flatten() {
-            let child = entry.path();
-            if child.is_dir() {
-                collect_files(&child, files)?;
-            } else if matches!(
-                child.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml")
-            ) {
-                files.push(child);
-            }
-        }
-        Ok(())
-    } else if path.is_file() {
-        files.push(path.to_path_buf());
-        Ok(())
-    } else {
-        Err(invalid(path, 0, "no such file or folder".into()))
-    }
-}
-
-fn invalid(path: &Path, line: usize, message: String) -> EvalError {
-    EvalError::InvalidScenario {
-        path: path.to_path_buf(),
-        line,
-        message,
-    }
-}
-
-/// The scenarios of one file: a mapping (one) or a sequence (several).
-pub fn load_file(path: &Path) -> Result<Vec<Scenario>, EvalError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| invalid(path, 0, format!("cannot read: {e}")))?;
-    parse_scenarios(path, &text)
-}
-
-/// Parses and checks the scenarios in `text` (read from `path`).
-pub fn parse_scenarios(path: &Path, text: &str) -> Result<Vec<Scenario>, EvalError> {
-    let yaml_error = |e: serde_yaml_ng::Error| {
-        let line = e.location().map(|l| l.line()).unwrap_or(0);
-        invalid(path, line, friendlier(&e.to_string()))
-    };
-    let document: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(yaml_error)?;
-    // Parsed from the text (not the value) so that errors carry lines.
-    let mut scenarios: Vec<Scenario> = match document {
-        serde_yaml_ng::Value::Sequence(_) => serde_yaml_ng::from_str(text).map_err(yaml_error)?,
-        serde_yaml_ng::Value::Mapping(_) => {
-            vec![serde_yaml_ng::from_str(text).map_err(yaml_error)?]
-        }
-        _ => {
-            return Err(invalid(
-                path,
-                1,
-                "expected a scenario (a mapping) or a list of scenarios".into(),
-            ));
-        }
-    };
-    let starts = scenario_start_lines(text, scenarios.len());
-    for (index, scenario) in scenarios.iter_mut().enumerate() {
-        let start = starts.get(index).copied().unwrap_or(1);
-        scenario.source = Some(SourceLocation {
-            path: path.to_path_buf(),
-            line: start,
-        });
-        check(scenario).map_err(|message| {
-            invalid(
-                path,
-                start,
-                format!("scenario {:?}: {message}", scenario.name),
-            )
-        })?;
-    }
-    Ok(scenarios)
-}
-
-/// The line each top-level scenario starts at: the `name:` key of a single
-/// mapping, or each `- ` item of a top-level list.
-fn scenario_start_lines(text: &str, count: usize) -> Vec<usize> {
-    let list_items: Vec<usize> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| l.starts_with("- ") || *l == "-")
-        .map(|(i, _)| i + 1)
-        .collect();
-    if list_items.len() == count && count > 0 && !text.lines().any(|l| l.starts_with("name:")) {
-        return list_items;
-    }
-    let first = text
-        .lines()
-        .position(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .map(|i| i + 1)
-        .unwrap_or(1);
-    vec![first]
-}
-
-/// serde's messages, with the list of expected keys kept.
-fn friendlier(message: &str) -> String {
-    message
-        .replace("data did not match any variant of untagged enum Step", "each turn must be either `user: ...` (with an optional `expect:`) or `set_policy: {...}`; check for misspelt keys")
-}
-
-/// The checks serde cannot make.
-fn check(scenario: &Scenario) -> Result<(), String> {
-    if scenario.name.trim().is_empty() {
-        return Err("the name is empty".into());
-    }
-    if scenario.customer.trim().is_empty() {
-        return Err("`customer` is empty".into());
-    }
-    if let Some(now) = &scenario.now {
-        crate::clock::parse_rfc3339(now).map_err(|e| {
-            format!(
-                "`now: {now}` is not an RFC 3339 instant ({e}); write e.g. 2026-06-15T12:00:00Z"
-            )
-        })?;
-    }
-    if scenario.user_turns().next().is_none() {
-        return Err("there are no `user:` turns".into());
-    }
-    if let Some(fixtures) = &scenario.fixtures {
-        let known = |id: &str| fixtures.customers.iter().any(|c| c.id == id);
-        if !known(&scenario.customer) {
-            return Err(format!(
-                "the customer {:?} is not among the fixtures' customers",
-                scenario.customer
-            ));
-        }
-        let mut ids = std::collections::HashSet::new();
-        for order in &fixtures.orders {
-            if !ids.insert(order.id.as_str()) {
-                return Err(format!(
-                    "order {:?} appears twice in the fixtures",
-                    order.id
-                ));
-            }
-            if !known(&order.customer) {
-                return Err(format!(
-                    "order {} belongs to unknown customer {:?}",
-                    order.id, order.customer
-                ));
-            }
-            match (order.placed_days_ago, &order.placed_at) {
-                (Some(_), Some(_)) => {
-                    return Err(format!(
-                        "order {}: give placed_days_ago or placed_at, not both",
-                        order.id
-                    ));
-                }
-                (None, None) => {
-                    return Err(format!(
-                        "order {}: placed_days_ago or placed_at is required",
-                        order.id
-                    ));
-                }
-                (None, Some(at)) => {
-                    crate::clock::parse_rfc3339(at).map_err(|e| {
-                        format!("order {}: placed_at {at:?} is not RFC 3339 ({e})", order.id)
-                    })?;
-                }
-                _ => {}
-            }
-            if order.total < 0.0 {
-                return Err(format!("order {}: the total is negative", order.id));
-            }
-        }
-    }
-    for turn in scenario.user_turns() {
-        if let Some(expect) = &turn.expect {
-            if expect.tool.is_some() && expect.tools.is_some() {
-                return Err(format!(
-                    "turn {:?}: use `tool` or `tools`, not both",
-                    turn.user
-                ));
-            }
-            if let Some(pattern) = expect.reply.as_ref().and_then(|r| r.matches.as_ref()) {
-                regex::Regex::new(pattern).map_err(|e| {
-                    format!(
-                        "turn {:?}: `matches: {pattern}` is not a valid regex: {e}",
-                        turn.user
-                    )
-                })?;
-            }
-        }
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(text: &str) -> Result<Vec<Scenario>, EvalError> {
-        parse_scenarios(Path::new("s.yaml"), text)
-    }
-
-    const ONE: &str = "name: cancel\ntags: [cancel]\ncustomer: C001\nturns:\n  - user: cancel order 1002\n    expect:\n      tool: cancel_order\n      args: {order_id: \"1002\"}\n      policy: allow\n      reply:\n        contains: [cancelled]\n  - set_policy: {cancellation-window: {max_days: 14}}\n  - user: and 1001?\nexpect_final:\n  orders:\n    \"1002\": {status: cancelled}\n  refunds: {count: 0}\n";
-
-    #[test]
-    fn a_full_scenario_parses() {
-        let scenarios = parse(ONE).unwrap();
-        assert_eq!(scenarios.len(), 1);
-        let s = &scenarios[0];
-        assert_eq!(s.turns.len(), 3);
-        assert!(
-            matches!(&s.turns[1], Step::SetPolicy(p) if p.set_policy["cancellation-window"]["max_days"] == 14)
-        );
-        assert_eq!(
-            s.expect_final.as_ref().unwrap().orders["1002"].status,
-            Some(OrderStatus::Cancelled)
-        );
-    }
-
-    #[test]
-    fn unknown_keys_are_errors_with_a_line() {
-        let text = ONE.replace("      policy: allow", "      polcy: allow");
-        let error = parse(&text).unwrap_err().to_string();
-        assert!(error.starts_with("s.yaml:"), "{error}");
-        assert!(!error.starts_with("s.yaml:0"), "{error}");
-        assert!(error.contains("polcy"), "{error}");
-    }
-
-    #[test]
-    fn bad_values_are_named() {
-        let error = parse(&ONE.replace("policy: allow", "policy: maybe"))
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("maybe"), "{error}");
-        let error = parse(&ONE.replace("customer: C001", "customer: C001\nnow: yesterday"))
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("RFC 3339"), "{error}");
-    }
-
-    #[test]
-    fn a_list_of_scenarios_reports_the_line_of_the_broken_one() {
-        let text = "- name: a\n  customer: C001\n  turns: [{user: hi}]\n- name: b\n  customer: C001\n  turns: []\n";
-        let error = parse(text).unwrap_err().to_string();
-        assert!(error.starts_with("s.yaml:4:"), "{error}");
-        let text = "- name: a\n  customer: C001\n  turns: [{user: hi}]\n- name: a\n  customer: C001\n  turns: [{user: yo}]\n";
-        assert_eq!(
-            parse(text).unwrap().len(),
-            2,
-            "duplicates are caught across the suite by load_scenarios"
-        );
-    }
-}

@@ -65,6 +65,9 @@ pub struct PluginPaths {
     pub modules: PathBuf,
     /// The grants file (`plugins.toml`); `None` grants nothing to anyone.
     pub grants: Option<PathBuf>,
+    /// The plugin files to load, by name without `.wasm` (a desk's list);
+    /// `None` loads every component in the directory.
+    pub only: Option<Vec<String>>,
 }
 
 impl PluginPaths {
@@ -73,7 +76,8 @@ impl PluginPaths {
     pub fn builtin() -> Self {
         PluginPaths {
             modules: PathBuf::from(super::BUILTIN_PLUGINS_DIR),
-            grants: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/plugins.toml")),
+            grants: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/plugins.toml")),
+            only: None,
         }
     }
 
@@ -84,7 +88,14 @@ impl PluginPaths {
         PluginPaths {
             grants: Some(modules.join("plugins.toml")),
             modules,
+            only: None,
         }
+    }
+
+    /// Only the plugin files named here (without `.wasm`) are loaded.
+    pub fn only(mut self, names: Vec<String>) -> Self {
+        self.only = Some(names);
+        self
     }
 
     /// The same components with the grants in `file`.
@@ -128,6 +139,8 @@ pub struct PluginRegistry {
     sandbox: Arc<Sandbox>,
     dir: PathBuf,
     grants_file: Option<PathBuf>,
+    /// The file stems to load; `None`: every component of the directory.
+    only: Option<Vec<String>>,
     grants: RwLock<Arc<Grants>>,
     catalog: RwLock<Arc<Catalog>>,
 }
@@ -142,6 +155,7 @@ impl PluginRegistry {
             sandbox,
             dir: paths.modules,
             grants_file: paths.grants,
+            only: paths.only,
             grants: RwLock::new(Arc::new(Grants::none())),
             catalog: RwLock::new(Arc::new(Catalog::default())),
         };
@@ -208,7 +222,15 @@ impl PluginRegistry {
     /// Rescans the directory and installs the new catalog. Unchanged files are
     /// not recompiled; a file that now fails keeps its last working version.
     pub fn reload(&self) -> Result<ReloadReport, LoadError> {
-        let files = wasm_files(&self.dir)?;
+        let files: Vec<PathBuf> = wasm_files(&self.dir)?
+            .into_iter()
+            .filter(|path| {
+                self.only.as_ref().is_none_or(|names| {
+                    path.file_stem()
+                        .is_some_and(|stem| names.iter().any(|n| stem == n.as_str()))
+                })
+            })
+            .collect();
         let grants = match &self.grants_file {
             None => Arc::new(Grants::none()),
             Some(path) => match Grants::load(path) {

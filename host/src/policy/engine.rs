@@ -29,13 +29,20 @@ pub struct PolicyPaths {
 }
 
 impl PolicyPaths {
-    /// The repository's `policies/` folder and the components built with deskhand.
+    /// The demo shop desk's policies and the components built with deskhand.
     pub fn builtin() -> Self {
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+        Self::config(Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/policies/policies.toml"))
+    }
+
+    /// The configuration `config`, its test cases in `tests/` beside it, and
+    /// the components built with deskhand.
+    pub fn config(config: impl Into<PathBuf>) -> Self {
+        let config = config.into();
+        let tests = config.parent().unwrap_or(Path::new(".")).join("tests");
         PolicyPaths {
-            config: source.join("policies.toml"),
+            config,
             modules: PathBuf::from(BUILTIN_POLICIES_DIR),
-            tests: source.join("tests"),
+            tests,
         }
     }
 }

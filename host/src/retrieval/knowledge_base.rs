@@ -69,7 +69,7 @@ pub struct IngestReport {
     pub embedded: usize,
 }
 
-/// The shop's knowledge base.
+/// A desk's knowledge base: its help centre's pages, chunked and embedded.
 pub struct KnowledgeBase {
     table: lancedb::Table,
     embedder: Arc<Embedder>,
@@ -233,6 +233,20 @@ impl KnowledgeBase {
                 .map_err(lance_error)?;
         }
         Ok(report)
+    }
+
+    /// The distinct section headings of the stored pages, sorted: what the
+    /// help centre answers, as its own authors put it.
+    pub async fn headings(&self) -> Result<Vec<String>, RetrievalError> {
+        let batches = collect(self.table.query().select(Select::columns(&["heading"]))).await?;
+        let mut headings: Vec<String> = Vec::new();
+        for batch in &batches {
+            let column = string_column(batch, "heading")?;
+            headings.extend((0..batch.num_rows()).map(|i| column.value(i).to_string()));
+        }
+        headings.sort();
+        headings.dedup();
+        Ok(headings)
     }
 
     /// The stored chunk hashes per document, in chunk order.

@@ -28,23 +28,25 @@ use serde_json::{Map, Value};
 use super::{Customer, NewRecord, RecordStore, StoreError};
 
 /// The demo shop's seed file in the repository.
-pub const DEMO_SHOP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../seed/shop.json");
+pub const DEMO_SHOP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../desks/shop/seed.json");
 
 /// The demo shop's seed file.
 pub fn demo_shop() -> PathBuf {
     PathBuf::from(DEMO_SHOP)
 }
 
-#[derive(Deserialize)]
+/// Seed data: customers and the rows of collections, as a seed file (or a
+/// scenario's fixtures) writes them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-struct SeedFile {
+pub struct SeedData {
     /// A note for people reading the file.
-    #[serde(rename = "_about", default)]
-    _about: Option<String>,
+    #[serde(rename = "_about", default, skip_serializing)]
+    pub about: Option<String>,
     #[serde(default)]
-    customers: Vec<Customer>,
+    pub customers: Vec<Customer>,
     #[serde(default)]
-    collections: BTreeMap<String, Vec<Map<String, Value>>>,
+    pub collections: BTreeMap<String, Vec<Map<String, Value>>>,
 }
 
 /// What [`seed_file`] wrote.
@@ -75,13 +77,26 @@ pub fn seed_file(store: &dyn RecordStore, path: &Path, now: i64) -> Result<Seede
     let text = std::fs::read_to_string(path).map_err(|e| {
         StoreError::Rejected(format!("cannot read the seed file {}: {e}", path.display()))
     })?;
-    let file: SeedFile = serde_json::from_str(&text)
+    let file: SeedData = serde_json::from_str(&text)
         .map_err(|e| StoreError::Rejected(format!("{}: not a seed file: {e}", path.display())))?;
+    seed_data(store, &file, &path.display().to_string(), now)
+}
+
+/// Writes `data` into `store`, with relative times resolved against `now`;
+/// `origin` names where it came from in errors. Nothing is written if a row
+/// is broken.
+pub fn seed_data(
+    store: &dyn RecordStore,
+    data: &SeedData,
+    origin: &str,
+    now: i64,
+) -> Result<Seeded, StoreError> {
+    let file = data.clone();
     let mut collections = BTreeMap::new();
     for (name, rows) in file.collections {
         let mut records = Vec::with_capacity(rows.len());
         for (index, mut row) in rows.into_iter().enumerate() {
-            let here = || format!("{}: {name}[{index}]", path.display());
+            let here = || format!("{origin}: {name}[{index}]");
             let customer_id = match row.remove("customer") {
                 Some(Value::String(id)) => id,
                 _ => {
@@ -122,7 +137,7 @@ pub fn seed_file(store: &dyn RecordStore, path: &Path, now: i64) -> Result<Seede
     for (name, rows) in &collections {
         let written = store.import(name, rows, now).map_err(|e| match e {
             StoreError::Rejected(_) | StoreError::BadRow { .. } => {
-                StoreError::Rejected(format!("{}: {name}: {e}", path.display()))
+                StoreError::Rejected(format!("{origin}: {name}: {e}"))
             }
             other => other,
         })?;

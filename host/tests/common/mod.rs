@@ -13,7 +13,7 @@ use std::sync::Arc;
 use deskhand::clock::Clock;
 use deskhand::llm::models::{CHAT_MODEL, ModelCache, default_cache_dir};
 use deskhand::plugins::{
-    BUILTIN_PLUGINS_DIR, CustomerScope, PluginPaths, PluginRegistry, Sandbox, SandboxConfig,
+    BUILTIN_PLUGINS_DIR, CustomerScope, PluginRegistry, Sandbox, SandboxConfig,
     TEST_PLUGINS_DIR,
 };
 use deskhand::store::{Record, RecordStore, SqliteStore, seed};
@@ -94,11 +94,12 @@ pub fn sandbox_config() -> SandboxConfig {
     }
 }
 
-/// The registry of the shipped plugins with their shipped grants, as
+/// The registry of the demo shop's plugins with their grants, as
 /// `deskhand` loads them by default.
 pub fn builtin_registry() -> PluginRegistry {
     let sandbox = Sandbox::new(sandbox_config()).expect("sandbox");
-    PluginRegistry::load(sandbox, PluginPaths::builtin()).expect("loading the built-in plugins")
+    let desk = deskhand::desk::Desk::default_desk().expect("the demo shop desk");
+    PluginRegistry::load(sandbox, desk.plugins).expect("loading the built-in plugins")
 }
 
 /// A shipped plugin's component file.

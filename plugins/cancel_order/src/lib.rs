@@ -15,9 +15,11 @@ use serde_json::json;
 struct Args {
     /// The order number, digits only, e.g. "1001".
     #[schemars(regex(pattern = r"^[0-9]{3,12}$"))]
+    #[schemars(extend("x-deskhand" = {"kind": "identifier", "noun": "order", "nouns": ["purchase", "parcel", "package"], "collection": "orders", "latest": {"tool": "list_orders", "args": {"limit": 1}, "pointer": "/orders/0/order_id"}}))]
     order_id: String,
     /// Why the customer cancels, in their words.
     #[schemars(length(max = 500))]
+    #[schemars(extend("x-deskhand" = {"kind": "text"}))]
     reason: Option<String>,
 }
 

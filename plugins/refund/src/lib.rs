@@ -24,12 +24,15 @@ use serde_json::json;
 struct Args {
     /// The order number, digits only, e.g. "1001".
     #[schemars(regex(pattern = r"^[0-9]{3,12}$"))]
+    #[schemars(extend("x-deskhand" = {"kind": "identifier", "noun": "order", "nouns": ["purchase", "parcel", "package"], "collection": "orders", "latest": {"tool": "list_orders", "args": {"limit": 1}, "pointer": "/orders/0/order_id"}}))]
     order_id: String,
     /// Amount to refund; the whole remaining amount when absent.
     #[schemars(range(max = 100000), extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("x-deskhand" = {"kind": "amount", "currency": "EUR"}))]
     amount: Option<f64>,
     /// Why the customer wants a refund.
     #[schemars(length(min = 3, max = 500))]
+    #[schemars(extend("x-deskhand" = {"kind": "text"}))]
     reason: String,
 }
 

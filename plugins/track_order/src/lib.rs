@@ -9,6 +9,7 @@ use serde::Deserialize;
 struct Args {
     /// The order number, digits only, e.g. "1001".
     #[schemars(regex(pattern = r"^[0-9]{3,12}$"))]
+    #[schemars(extend("x-deskhand" = {"kind": "identifier", "noun": "order", "nouns": ["purchase", "parcel", "package"], "collection": "orders", "latest": {"tool": "list_orders", "args": {"limit": 1}, "pointer": "/orders/0/order_id"}}))]
     order_id: String,
 }
 

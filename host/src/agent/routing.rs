@@ -1,0 +1,229 @@
+//! Choosing the route of a message: the router's similarities, the model's
+//! choice on a near tie, then the rules of language that override both (a
+//! question about how things work is not a request to act; a polite
+//! request naming one of the customer's things is one).
+
+use serde_json::json;
+use tracing::warn;
+
+use super::agent::Agent;
+use super::arguments::{self, Kind, identifiers};
+use super::error::AgentError;
+use super::language;
+use super::router::{Route, RouteDecision, RouteScore};
+use super::state::TurnState;
+use super::trace::{StepKind, StepTimer};
+use crate::llm::ChatMessage;
+use crate::plugins::Effect;
+
+/// How close a lower route must be for a rule to prefer it.
+const RULE_MARGIN: f32 = 0.15;
+
+/// What a message says about the tools' identifiers.
+struct References {
+    /// Tools whose identifier the message writes or points to.
+    tools: Vec<String>,
+    /// Tools that need an identifier the message does not give.
+    lacking: Vec<String>,
+}
+
+impl Agent {
+    /// Routes `message`, traced; returns the decision and the message's
+    /// embedding.
+    pub(super) fn route(
+        &self,
+        turn: &mut TurnState<'_>,
+        message: &str,
+    ) -> Result<(RouteDecision, Vec<f32>), AgentError> {
+        let timer = StepTimer::start();
+        let catalog = self.gate.tools().catalog();
+        let (routed, corrections) = self.router.correct_typos(&catalog, message)?;
+        let vector = self.embedder.embed_one(&routed)?;
+        let scores = self.router.score(&catalog, &vector)?;
+        let decision = self.decide_route(message, scores)?;
+        turn.step(timer.finish(
+            StepKind::Route,
+            format!(
+                "{} ({:.2}){}",
+                decision.route.label(),
+                decision.scores.first().map(|s| s.score).unwrap_or_default(),
+                if decision.tie_broken_by_model {
+                    ", tie broken by the model"
+                } else {
+                    ""
+                }
+            ),
+            json!({"decision": decision, "typos_corrected": corrections}),
+        ));
+        Ok((decision, vector))
+    }
+
+    /// The best route: by similarity, the model's choice on a near tie, then
+    /// the rules that override both.
+    fn decide_route(
+        &self,
+        message: &str,
+        scores: Vec<RouteScore>,
+    ) -> Result<RouteDecision, AgentError> {
+        let thresholds = self.desk.thresholds;
+        let references = self.references(message);
+        let names_something = !references.tools.is_empty();
+        let mut tie_broken_by_model = false;
+        // "Human" needs someone to be asked for; otherwise the next route.
+        let candidates: Vec<&RouteScore> = scores
+            .iter()
+            .filter(|s| s.route != Route::Human || language::asks_for_person(message))
+            .collect();
+        let mut route = match candidates.first() {
+            Some(best) if best.score >= thresholds.out_of_scope || names_something => {
+                best.route.clone()
+            }
+            // Nothing the desk handles is anywhere near.
+            _ => Route::OutOfScope,
+        };
+        if candidates.len() >= 2
+            && candidates[0].score >= thresholds.out_of_scope
+            && thresholds.tie_margin > 0.0
+            && candidates[0].score - candidates[1].score < thresholds.tie_margin
+        {
+            // The model only refines the similarity ranking: if it cannot
+            // answer (busy, prompt too long), the best score stands.
+            match self.break_tie(message, [&candidates[0].route, &candidates[1].route]) {
+                Ok(chosen) => {
+                    route = chosen;
+                    tie_broken_by_model = true;
+                }
+                Err(error) => warn!(%error, "the model could not break a routing tie"),
+            }
+        }
+        let effect = |route: &Route| match route {
+            Route::Tool(name) => self.gate.tools().get(name).map(|p| p.manifest().effect),
+            _ => None,
+        };
+        let score_of = |wanted: &Route| {
+            candidates
+                .iter()
+                .find(|s| &s.route == wanted)
+                .map(|s| s.score)
+                .unwrap_or(f32::MIN)
+        };
+        let best = candidates.first().map(|s| s.score).unwrap_or_default();
+        let information = language::is_information_question(message);
+        if let Route::Tool(tool) = &route {
+            let acts = effect(&route).is_some_and(|e| e != Effect::ReadOnly);
+            let would_ask = references.lacking.contains(tool);
+            // Thanks for something done is not a request to do it again.
+            if acts && language::is_thanks(message) {
+                route = Route::SmallTalk;
+            // A question about how things work is not a request to act, nor
+            // to look up something it does not name.
+            } else if information && (acts || would_ask) {
+                route = Route::Knowledge;
+            }
+        }
+        // A message about one of the customer's own things is about that
+        // thing, whatever the help centre says: "where is my last order?"
+        // looks it up, a polite request ("can you cancel 4711?") acts.
+        if route == Route::Knowledge
+            && !information
+            && let Some(tool) = candidates.iter().find(|s| match &s.route {
+                Route::Tool(name) => {
+                    references.tools.contains(name)
+                        && (language::is_request(message)
+                            || effect(&s.route) == Some(Effect::ReadOnly))
+                }
+                _ => false,
+            })
+            && score_of(&Route::Knowledge) - tool.score < RULE_MARGIN
+        {
+            route = tool.route.clone();
+        }
+        // A reference beside small talk or an odd phrasing ("what about
+        // 1006?") is a lookup: only read-only tools are reached this way.
+        if matches!(route, Route::SmallTalk | Route::OutOfScope)
+            && names_something
+            && let Some(tool) = candidates
+                .iter()
+                .find(|s| effect(&s.route) == Some(Effect::ReadOnly))
+            && best - tool.score < RULE_MARGIN
+        {
+            route = tool.route.clone();
+        }
+        Ok(RouteDecision {
+            route,
+            scores,
+            tie_broken_by_model,
+        })
+    }
+
+    /// Which tools' identifiers `message` writes or points to, and which
+    /// tools need one it does not give.
+    fn references(&self, message: &str) -> References {
+        let mut references = References {
+            tools: Vec::new(),
+            lacking: Vec::new(),
+        };
+        for plugin in self.gate.tools().catalog().plugins() {
+            let manifest = plugin.manifest();
+            for property in arguments::properties(manifest.params.source()) {
+                let Kind::Identifier(identifier) = &property.kind else {
+                    continue;
+                };
+                let named = !identifiers::find(message, identifier).is_empty()
+                    || identifiers::mentions_latest(message, identifier);
+                if named {
+                    references.tools.push(manifest.name.clone());
+                } else if property.required {
+                    references.lacking.push(manifest.name.clone());
+                }
+            }
+        }
+        references
+    }
+
+    /// The language model's choice between two close routes.
+    fn break_tie(&self, message: &str, options: [&Route; 2]) -> Result<Route, AgentError> {
+        // The start of a long message says what it is about.
+        let message: String = message.chars().take(400).collect();
+        let labels: Vec<String> = options.iter().map(|r| self.describe_route(r)).collect();
+        let prompt = self.engine.chat_prompt(
+            &[
+                ChatMessage::new(
+                    "system",
+                    format!(
+                        "You sort the customer messages of {}. Answer with the option that fits \
+                         the message best.",
+                        self.desk.name
+                    ),
+                ),
+                ChatMessage::new(
+                    "user",
+                    format!(
+                        "Message: \"{message}\"\nOption A: {}\nOption B: {}\nWhich option fits?",
+                        labels[0], labels[1]
+                    ),
+                ),
+            ],
+            1,
+        )?;
+        let choice = self.engine.choose(prompt, &["Option A", "Option B"])?;
+        Ok(options[choice.best].clone())
+    }
+
+    /// What a route means, for the model's tie-break.
+    fn describe_route(&self, route: &Route) -> String {
+        let voice = &self.desk.voice;
+        match route {
+            Route::Tool(name) => self
+                .gate
+                .tools()
+                .get(name)
+                .map(|p| format!("use the tool {name}: {}", p.manifest().description))
+                .unwrap_or_else(|| format!("use the tool {name}")),
+            Route::Knowledge => voice.knowledge_route.clone(),
+            Route::SmallTalk => "a greeting, thanks or goodbye".into(),
+            Route::Human => "the customer wants to talk to a person".into(),
+            Route::OutOfScope => voice.out_of_scope_route.clone(),
+        }
+    }
+}
