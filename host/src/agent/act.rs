@@ -10,7 +10,7 @@ use tracing::info_span;
 use super::agent::Agent;
 use super::arguments::{Kind, properties};
 use super::error::AgentError;
-use super::pending::Pending;
+use super::waiting::Pending;
 use super::state::TurnState;
 use super::trace::{StepKind, StepTimer};
 use super::turn::{ToolFailure, ToolOutcome};

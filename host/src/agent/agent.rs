@@ -17,10 +17,9 @@ use tokio::sync::mpsc;
 use tracing::{info, info_span, warn};
 
 use super::conversation::Conversation;
-use super::builder::AgentBuilder;
 use super::error::AgentError;
 use super::input::clean_message;
-use super::pending::{Answered, Pending};
+use super::waiting::{Answered, Pending};
 use super::reply::Replies;
 use super::router::{Route, Router};
 use super::sentences::SentenceCheck;
@@ -60,11 +59,6 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// Starts building an agent.
-    pub fn builder() -> AgentBuilder {
-        AgentBuilder::default()
-    }
-
     /// The lock that serialises the turns of one conversation.
     fn conversation_lock(&self, conversation_id: &str) -> Arc<parking_lot::Mutex<()>> {
         let mut locks = self.turn_locks.lock();

@@ -14,6 +14,13 @@ use crate::policy::PolicyGate;
 use crate::retrieval::{Embedder, KnowledgeBase};
 use crate::store::{ConversationStore, RecordStore};
 
+impl Agent {
+    /// Starts building an agent.
+    pub fn builder() -> AgentBuilder {
+        AgentBuilder::default()
+    }
+}
+
 /// Builds an [`Agent`].
 #[derive(Default)]
 pub struct AgentBuilder {

@@ -6,12 +6,17 @@ use serde_json::json;
 use super::agent::Agent;
 use super::settings::Variant;
 use super::error::AgentError;
-use super::pending::Pending;
+use super::waiting::Pending;
 use super::state::TurnState;
 use super::trace::{StepKind, StepTimer};
 use super::turn::TurnEvent;
 use crate::llm::{ChatMessage, Event, Output};
 use crate::retrieval::{Hit, SearchMode, cosine};
+
+/// A section of at most this many sentences …
+const WHOLE_SECTION_SENTENCES: usize = 8;
+/// … and characters is quoted whole.
+const WHOLE_SECTION_CHARS: usize = 1000;
 
 impl Agent {
     /// Answers a question from the knowledge base, quoting the passages'
@@ -36,7 +41,7 @@ impl Agent {
             .filter(|h| {
                 h.similarity >= self.desk.thresholds.knowledge && h.similarity >= best - 0.1
             })
-            .take(2)
+            .take(3)
             .collect();
         let sentences: Vec<(usize, String)> = trusted
             .iter()
@@ -50,8 +55,8 @@ impl Agent {
                 passage_sentences(body).into_iter().map(move |s| (rank, s))
             })
             .collect();
-        let chosen = if sentences.is_empty() {
-            Vec::new()
+        let (chosen, section) = if sentences.is_empty() {
+            (Vec::new(), 0)
         } else {
             let texts: Vec<&str> = sentences.iter().map(|(_, s)| s.as_str()).collect();
             let vectors = self.embedder.embed(&texts)?;
@@ -61,18 +66,49 @@ impl Agent {
                 .map(|(i, v)| (i, cosine(question, v)))
                 .collect();
             ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-            let top = ranked.first().map(|r| r.1).unwrap_or_default();
-            let mut picked: Vec<usize> = ranked
+            // The section whose passage and heading are both nearest the
+            // question answers it, as a whole when it is short (a list of
+            // steps is no answer without its steps); otherwise the sentences
+            // nearest the question do.
+            let headings: Vec<&str> = trusted.iter().map(|h| h.heading.as_str()).collect();
+            let heading_vectors = self.embedder.embed(&headings)?;
+            // And the sentence nearest the question, wherever it stands.
+            let nearest_sentence = |i: usize| {
+                ranked
+                    .iter()
+                    .find(|(s, _)| sentences[*s].0 == i)
+                    .map(|(_, score)| *score)
+                    .unwrap_or(0.0)
+            };
+            let fit = |i: usize| {
+                trusted[i].similarity + cosine(question, &heading_vectors[i]) + nearest_sentence(i)
+            };
+            let section = (0..trusted.len())
+                .max_by(|a, b| fit(*a).total_cmp(&fit(*b)))
+                .unwrap_or(0);
+            let whole: Vec<&String> = sentences
                 .iter()
-                .take(2)
-                .filter(|(_, score)| *score >= top - 0.12)
-                .map(|(i, _)| *i)
+                .filter(|(rank, _)| *rank == section)
+                .map(|(_, s)| s)
                 .collect();
-            picked.sort_unstable();
-            picked
-                .into_iter()
-                .map(|i| sentences[i].1.clone())
-                .collect::<Vec<_>>()
+            let chars: usize = whole.iter().map(|s| s.chars().count()).sum();
+            if whole.len() <= WHOLE_SECTION_SENTENCES && chars <= WHOLE_SECTION_CHARS {
+                (whole.into_iter().cloned().collect(), section)
+            } else {
+                let top = ranked[0].1;
+                let mut picked: Vec<usize> = ranked
+                    .iter()
+                    .take(3)
+                    .filter(|(_, score)| *score >= top - 0.12)
+                    .map(|(i, _)| *i)
+                    .collect();
+                picked.sort_unstable();
+                let picked = picked
+                    .into_iter()
+                    .map(|i| sentences[i].1.clone())
+                    .collect::<Vec<_>>();
+                (picked, section)
+            }
         };
         turn.retrieved = trusted.iter().map(|h| h.id.clone()).collect();
         turn.step(timer.finish(
@@ -89,7 +125,7 @@ impl Agent {
             });
             return Ok(());
         }
-        let source = trusted[0];
+        let source = trusted[section];
         turn.say(&format!(
             "{} (From our help centre: \"{}\", {}.)",
             chosen.join(" "),

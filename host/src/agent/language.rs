@@ -15,7 +15,7 @@ static PERSON: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static INFORMATION_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\W*(?:until when|when|how long|how many|how much|how do|how does|how can i|what|which|why|where can i|is it possible|is there|are there|do you|does|do i|can i|could i|am i|may i|is it)\b")
+    Regex::new(r"(?i)^\W*(?:until when|when|how long|how many|how much|how do|how does|how can i|what|which|why|where can i|is it possible|is there|are there|do you|does|do i|can i|could i|am i|may i|is it|(?:can|could|may|will|would|should)\s+(?:a|an|the|it|they|we|one|someone|anyone|this|that)\b)\b")
         .expect("question pattern")
 });
 static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
@@ -36,6 +36,26 @@ pub fn is_information_question(text: &str) -> bool {
 /// Whether `text` thanks for something rather than asks for it.
 pub fn is_thanks(text: &str) -> bool {
     THANKS.is_match(text) && !REQUEST.is_match(text)
+}
+
+static OWN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:my|mine|our|i have|i've got)\b").expect("own pattern"));
+static HOW: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\W*(?:until when|when|how|why|what|which|where can i|can i|could i|may i|do i|should i|do you|does|is it possible)\b")
+        .expect("how pattern")
+});
+
+static STATE_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\W*(?:is|are|has|have|does|do|did|was|were|will|am)\b").expect("question pattern")
+});
+
+/// Whether `text` asks about the customer's own situation ("is there an
+/// outage in my area?", "is my line working?") rather than how things work
+/// in general ("how do I restart my router?") or tells a story.
+pub fn asks_about_own_situation(text: &str) -> bool {
+    OWN.is_match(text)
+        && !HOW.is_match(text)
+        && (STATE_QUESTION.is_match(text) || text.trim_end().ends_with('?'))
 }
 
 /// Whether `text` asks for a person.
@@ -167,6 +187,9 @@ mod tests {
         assert!(is_information_question("how long does a refund take?"));
         assert!(!is_information_question("can you cancel order 1002?"));
         assert!(!is_information_question("cancel order 1002"));
+        assert!(is_information_question(
+            "can an order still be cancelled after it ships?"
+        ));
         assert!(is_thanks("thanks for cancelling 1003!"));
         assert!(!is_thanks("thanks, now please cancel 1003"));
     }

@@ -48,6 +48,7 @@ mod tool;
 mod trace;
 mod turn;
 mod voice;
+mod waiting;
 
 pub use agent::Agent;
 pub use arguments::Source as ArgumentSource;

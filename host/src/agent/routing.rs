@@ -11,6 +11,7 @@ use super::arguments::{self, Kind, identifiers};
 use super::error::AgentError;
 use super::language;
 use super::router::{Route, RouteDecision, RouteScore};
+use super::sentences;
 use super::state::TurnState;
 use super::trace::{StepKind, StepTimer};
 use crate::llm::ChatMessage;
@@ -19,11 +20,23 @@ use crate::plugins::Effect;
 /// How close a lower route must be for a rule to prefer it.
 const RULE_MARGIN: f32 = 0.15;
 
+/// What a message says about one tool.
+struct ToolSignal {
+    tool: String,
+    /// It names the tool's action ("report" for report_outage).
+    named: bool,
+    /// It has the first word of the tool's description ("check").
+    described: bool,
+    /// It carries every value the tool needs, some of them specific
+    /// (a date, an amount, a choice).
+    fits: bool,
+}
+
 /// What a message says about the tools' identifiers.
 struct References {
-    /// Tools whose identifier the message writes or points to.
+    /// Tools whose identifier the message writes or points to ("my bill").
     tools: Vec<String>,
-    /// Tools that need an identifier the message does not give.
+    /// Tools that need an identifier the message does not give or resolve.
     lacking: Vec<String>,
 }
 
@@ -58,8 +71,8 @@ impl Agent {
         Ok((decision, vector))
     }
 
-    /// The best route: by similarity, the model's choice on a near tie, then
-    /// the rules that override both.
+    /// The best route: by similarity, a near tie settled by what the message
+    /// says (or else by the model), then the rules that override both.
     fn decide_route(
         &self,
         message: &str,
@@ -67,6 +80,7 @@ impl Agent {
     ) -> Result<RouteDecision, AgentError> {
         let thresholds = self.desk.thresholds;
         let references = self.references(message);
+        let signals = self.tool_signals(message);
         let names_something = !references.tools.is_empty();
         let mut tie_broken_by_model = false;
         // "Human" needs someone to be asked for; otherwise the next route.
@@ -81,20 +95,44 @@ impl Agent {
             // Nothing the desk handles is anywhere near.
             _ => Route::OutOfScope,
         };
+        let best = candidates.first().map(|s| s.score).unwrap_or_default();
+        let signal = |route: &Route| match route {
+            Route::Tool(name) => signals.iter().find(|s| &s.tool == name),
+            _ => None,
+        };
         if candidates.len() >= 2
-            && candidates[0].score >= thresholds.out_of_scope
+            && best >= thresholds.out_of_scope
             && thresholds.tie_margin > 0.0
-            && candidates[0].score - candidates[1].score < thresholds.tie_margin
+            && best - candidates[1].score < thresholds.tie_margin
         {
-            // The model only refines the similarity ranking: if it cannot
-            // answer (busy, prompt too long), the best score stands.
-            match self.break_tie(message, [&candidates[0].route, &candidates[1].route]) {
-                Ok(chosen) => {
-                    route = chosen;
-                    tie_broken_by_model = true;
-                }
-                Err(error) => warn!(%error, "the model could not break a routing tie"),
+            let pair = [&candidates[0].route, &candidates[1].route];
+            let says = |r: &Route| signal(r).is_some_and(|s| s.named || s.described || s.fits);
+            match (says(pair[0]), says(pair[1])) {
+                // What the message says settles it.
+                (true, false) => route = pair[0].clone(),
+                (false, true) => route = pair[1].clone(),
+                // The model only refines the similarity ranking: if it cannot
+                // answer (busy, prompt too long), the best score stands.
+                _ => match self.break_tie(message, pair) {
+                    Ok(chosen) => {
+                        route = chosen;
+                        tie_broken_by_model = true;
+                    }
+                    Err(error) => warn!(%error, "the model could not break a routing tie"),
+                },
             }
+        }
+        // A message that names a tool's action ("report a fault"), or carries
+        // exactly the values it needs ("Saturday morning"), is for that tool
+        // when it is near the best.
+        let strong = |route: &Route| signal(route).is_some_and(|s| s.named || s.fits);
+        if !strong(&route)
+            && let Some(tool) = candidates
+                .iter()
+                .filter(|s| best - s.score < RULE_MARGIN)
+                .find(|s| strong(&s.route))
+        {
+            route = tool.route.clone();
         }
         let effect = |route: &Route| match route {
             Route::Tool(name) => self.gate.tools().get(name).map(|p| p.manifest().effect),
@@ -107,7 +145,6 @@ impl Agent {
                 .map(|s| s.score)
                 .unwrap_or(f32::MIN)
         };
-        let best = candidates.first().map(|s| s.score).unwrap_or_default();
         let information = language::is_information_question(message);
         if let Route::Tool(tool) = &route {
             let acts = effect(&route).is_some_and(|e| e != Effect::ReadOnly);
@@ -116,27 +153,49 @@ impl Agent {
             if acts && language::is_thanks(message) {
                 route = Route::SmallTalk;
             // A question about how things work is not a request to act, nor
-            // to look up something it does not name.
-            } else if information && (acts || would_ask) {
+            // to look up something it does not name; one that carries the
+            // values the tool needs ("can a nurse come on Tuesday
+            // afternoon?") is a request.
+            } else if information && (acts || would_ask) && !signal(&route).is_some_and(|s| s.fits) {
                 route = Route::Knowledge;
             }
         }
-        // A message about one of the customer's own things is about that
-        // thing, whatever the help centre says: "where is my last order?"
-        // looks it up, a polite request ("can you cancel 4711?") acts.
-        if route == Route::Knowledge
-            && !information
-            && let Some(tool) = candidates.iter().find(|s| match &s.route {
-                Route::Tool(name) => {
-                    references.tools.contains(name)
-                        && (language::is_request(message)
-                            || effect(&s.route) == Some(Effect::ReadOnly))
-                }
-                _ => false,
-            })
-            && score_of(&Route::Knowledge) - tool.score < RULE_MARGIN
-        {
-            route = tool.route.clone();
+        if route == Route::Knowledge {
+            let knowledge = score_of(&Route::Knowledge);
+            let close = |s: &&&RouteScore| knowledge - s.score < RULE_MARGIN;
+            // A message about one of the customer's own things is about that
+            // thing, whatever the help centre says: "where is my last order?"
+            // looks it up, a polite request ("can you cancel 4711?") acts.
+            let about_a_thing = || {
+                candidates.iter().filter(close).find(|s| match &s.route {
+                    Route::Tool(name) => {
+                        !information
+                            && references.tools.contains(name)
+                            && (language::is_request(message)
+                                || effect(&s.route) == Some(Effect::ReadOnly))
+                    }
+                    _ => false,
+                })
+            };
+            // A question about the customer's own situation ("is there an
+            // outage in my area?") is answered from their data by a lookup
+            // that needs nothing more.
+            let about_their_situation = || {
+                language::asks_about_own_situation(message)
+                    .then(|| {
+                        candidates.iter().filter(close).find(|s| match &s.route {
+                            Route::Tool(name) => {
+                                effect(&s.route) == Some(Effect::ReadOnly)
+                                    && !references.lacking.contains(name)
+                            }
+                            _ => false,
+                        })
+                    })
+                    .flatten()
+            };
+            if let Some(tool) = about_a_thing().or_else(about_their_situation) {
+                route = tool.route.clone();
+            }
         }
         // A reference beside small talk or an odd phrasing ("what about
         // 1006?") is a lookup: only read-only tools are reached this way.
@@ -156,6 +215,44 @@ impl Agent {
         })
     }
 
+    /// What `message` says about each tool: whether it names the tool's
+    /// action, its description's first word, or carries its values.
+    fn tool_signals(&self, message: &str) -> Vec<ToolSignal> {
+        let today = self.clock.today();
+        self.gate
+            .tools()
+            .catalog()
+            .plugins()
+            .map(|plugin| {
+                let manifest = plugin.manifest();
+                let stems = sentences::action_stems(&manifest.name, &manifest.description);
+                let name_words: Vec<&str> = manifest.name.split('_').collect();
+                // An action is a word the name and the description share.
+                let verbs: Vec<String> = stems
+                    .iter()
+                    .filter(|s| name_words.iter().any(|w| w.starts_with(s.as_str())))
+                    .filter(|s| {
+                        manifest
+                            .description
+                            .to_lowercase()
+                            .starts_with(s.as_str())
+                    })
+                    .cloned()
+                    .collect();
+                let properties = arguments::properties(manifest.params.source());
+                let specific = properties.iter().any(|p| {
+                    p.required && matches!(p.kind, Kind::Amount { .. } | Kind::Date | Kind::Choice { .. })
+                });
+                ToolSignal {
+                    tool: manifest.name.clone(),
+                    named: !verbs.is_empty() && sentences::uses_stem(message, &verbs),
+                    described: sentences::uses_stem(message, &stems),
+                    fits: specific && arguments::fits(&properties, message, today),
+                }
+            })
+            .collect()
+    }
+
     /// Which tools' identifiers `message` writes or points to, and which
     /// tools need one it does not give.
     fn references(&self, message: &str) -> References {
@@ -169,11 +266,12 @@ impl Agent {
                 let Kind::Identifier(identifier) = &property.kind else {
                     continue;
                 };
-                let named = !identifiers::find(message, identifier).is_empty()
+                let given = !identifiers::find(message, identifier).is_empty()
                     || identifiers::mentions_latest(message, identifier);
-                if named {
+                if given || identifiers::mentions_own(message, identifier) {
                     references.tools.push(manifest.name.clone());
-                } else if property.required {
+                }
+                if !given && property.required {
                     references.lacking.push(manifest.name.clone());
                 }
             }

@@ -54,21 +54,9 @@ impl SentenceCheck {
             .plugins()
             .map(|plugin| {
                 let manifest = plugin.manifest();
-                let first = |text: &str| {
-                    text.split(|c: char| !c.is_alphanumeric())
-                        .find(|w| !w.is_empty())
-                        .map(str::to_lowercase)
-                };
-                let mut stems: Vec<String> = [first(&manifest.name), first(&manifest.description)]
-                    .into_iter()
-                    .flatten()
-                    .filter(|w| w.len() >= 3)
-                    .map(|w| stem(&w))
-                    .collect();
-                stems.dedup();
                 ToolActions {
                     tool: manifest.name.clone(),
-                    stems,
+                    stems: action_stems(&manifest.name, &manifest.description),
                 }
             })
             .collect();
@@ -128,6 +116,32 @@ impl SentenceCheck {
         }
         Ok(capitalised(sentence))
     }
+}
+
+/// The stems of a tool's action: the first word of its name and of its
+/// description ("report_outage", "Report a fault …" → "report").
+pub(super) fn action_stems(name: &str, description: &str) -> Vec<String> {
+    let first = |text: &str| {
+        text.split(|c: char| !c.is_alphanumeric())
+            .find(|w| !w.is_empty())
+            .map(str::to_lowercase)
+    };
+    let mut stems: Vec<String> = [first(name), first(description)]
+        .into_iter()
+        .flatten()
+        .filter(|w| w.len() >= 3)
+        .map(|w| stem(&w))
+        .collect();
+    stems.dedup();
+    stems
+}
+
+/// Whether `text` has a word that starts with one of `stems`.
+pub(super) fn uses_stem(text: &str, stems: &[String]) -> bool {
+    let lower = text.to_lowercase();
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|word| stems.iter().any(|s| word.starts_with(s.as_str())))
 }
 
 /// "cancel" → "cancel", "dispute" → "disput", "booking" → "book".

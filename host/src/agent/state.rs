@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use super::conversation::Conversation;
-use super::pending::Pending;
+use super::waiting::Pending;
 use super::router::RouteDecision;
 use super::trace::Step;
 use super::turn::{ToolOutcome, TurnEvent, TurnOutcome};

@@ -10,7 +10,7 @@ use super::act::Acted;
 use super::agent::Agent;
 use super::arguments::{self, ArgumentContext, Filled, Latest};
 use super::error::AgentError;
-use super::pending::Pending;
+use super::waiting::Pending;
 use super::state::TurnState;
 use super::trace::{Step, StepKind, StepTimer};
 use super::turn::ToolOutcome;

@@ -15,6 +15,7 @@
 mod constraint;
 mod engine;
 mod error;
+mod generation;
 mod gguf;
 mod model;
 pub mod models;
@@ -28,10 +29,8 @@ mod worker;
 
 pub use constraint::ConstraintCompiler;
 pub use deskhand_kernels::Isa;
-pub use engine::{
-    Choice, Engine, EngineConfig, Event, FinishReason, Generation, GenerationStats, ModelInfo,
-    Output, Prompt,
-};
+pub use engine::{Engine, EngineConfig, ModelInfo};
+pub use generation::{Choice, Event, FinishReason, Generation, GenerationStats, Output, Prompt};
 pub use error::LlmError;
 pub use gguf::{Architecture, GgufFile};
 pub use model::{Backend, Transformer};

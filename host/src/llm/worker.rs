@@ -9,7 +9,7 @@ use tokio::sync::mpsc as events;
 use tracing::field::Empty;
 
 use super::constraint::{ConstraintCompiler, apply_mask};
-use super::engine::{Event, FinishReason, GenerationStats, Output, Prompt};
+use super::generation::{Event, FinishReason, GenerationStats, Output, Prompt};
 use super::error::LlmError;
 use super::model::Transformer;
 use super::sampler::{Sampler, SamplingParams, log_prob};

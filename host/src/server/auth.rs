@@ -1,39 +1,14 @@
 //! Bearer-key authentication: who is calling, from the key alone.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 
-use super::config::{ApiKey, Role};
+use super::config::Role;
 use super::error::ApiError;
 use super::state::AppState;
-use crate::digest::sha256_hex;
-
-/// The configured keys, looked up by their SHA-256 so a lookup does not
-/// compare secrets byte by byte.
-pub struct KeyRing {
-    by_digest: HashMap<String, ApiKey>,
-}
-
-impl KeyRing {
-    /// A ring of these keys.
-    pub fn new(keys: &[ApiKey]) -> Self {
-        KeyRing {
-            by_digest: keys
-                .iter()
-                .map(|key| (sha256_hex(key.key.as_bytes()), key.clone()))
-                .collect(),
-        }
-    }
-
-    /// The key with this token.
-    pub fn find(&self, token: &str) -> Option<&ApiKey> {
-        self.by_digest.get(&sha256_hex(token.as_bytes()))
-    }
-}
 
 /// The authenticated caller of a `/v1` route.
 #[derive(Debug, Clone)]

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod body;
 pub mod config;
 pub mod error;
+pub mod keys;
 pub mod metrics;
 pub mod routes;
 pub mod state;

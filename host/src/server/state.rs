@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::admission::Admission;
-use super::auth::KeyRing;
+use super::keys::KeyRing;
 use super::config::{ApiKey, LimitsSection, ServerConfig};
 use super::metrics::{Gauges, Metrics};
 use crate::agent::Agent;

@@ -174,6 +174,20 @@ pub fn fill(
     }
 }
 
+/// Whether `message` gives every required value a tool needs that words
+/// can carry (ids, amounts, dates, choices), and at least one: a message
+/// that fits the tool's arguments like a key fits its lock.
+pub fn fits(properties: &[Property], message: &str, today: NaiveDate) -> bool {
+    let structured: Vec<&Property> = properties
+        .iter()
+        .filter(|p| p.required && !matches!(p.kind, Kind::Text | Kind::Other))
+        .collect();
+    !structured.is_empty()
+        && structured
+            .iter()
+            .all(|p| matches!(find_in(p, message, today), Ok(Some(_))))
+}
+
 /// The answer in `message` to a question for the properties `missing`:
 /// their values, when the message gives every one of them.
 pub fn answer(

@@ -131,6 +131,14 @@ pub fn mentions_latest(text: &str, identifier: &Identifier) -> bool {
     Regex::new(&pattern).is_ok_and(|r| r.is_match(text))
 }
 
+/// Whether `text` speaks of one of the customer's own ("my repair visit",
+/// "my bill") without naming which.
+pub fn mentions_own(text: &str, identifier: &Identifier) -> bool {
+    let nouns: Vec<String> = identifier.all_nouns().map(regex::escape).collect();
+    let pattern = format!(r"(?i)\bmy\s+(?:[a-z-]+\s+)?(?:{})s?\b", nouns.join("|"));
+    Regex::new(&pattern).is_ok_and(|r| r.is_match(text))
+}
+
 /// Whether `text` points back at something spoken of before, as the object
 /// of a verb ("cancel it", "refund that one", "dispute the bill"; not "is it
 /// possible").

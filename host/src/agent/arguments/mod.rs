@@ -12,5 +12,5 @@ mod fill;
 pub mod identifiers;
 pub mod schema;
 
-pub use fill::{ArgumentContext, Filled, Source, answer, fill};
+pub use fill::{ArgumentContext, Filled, Source, answer, fill, fits};
 pub use schema::{Identifier, Kind, Latest, Property, properties};
