@@ -75,13 +75,16 @@ fn the_telecom_desk_passes_its_suite_without_the_shops_plugins_and_never_speaks_
     std::fs::write(desk_dir.join("desk.toml"), text).unwrap();
     let desk = Arc::new(Desk::load(&desk_dir).unwrap());
     assert!(
-        std::fs::read_dir(&plugins)
+        std::fs::read_dir(&plugins).unwrap().all(|e| !e
             .unwrap()
-            .all(|e| !e.unwrap().file_name().to_string_lossy().contains("order"))
+            .file_name()
+            .to_string_lossy()
+            .contains("order"))
     );
 
     let shared = shared();
-    let tools = Arc::new(PluginRegistry::load(shared.sandbox.clone(), desk.plugins.clone()).unwrap());
+    let tools =
+        Arc::new(PluginRegistry::load(shared.sandbox.clone(), desk.plugins.clone()).unwrap());
     assert!(tools.catalog().failures().is_empty());
     let knowledge = index(scratch.path(), &desk.kb_dir);
     let mut context = EvalContext::new(
@@ -99,9 +102,15 @@ fn the_telecom_desk_passes_its_suite_without_the_shops_plugins_and_never_speaks_
         ..EvalConfig::default()
     };
     let results = run_suite(&context, &scenarios, &config, &|_, _, _| {});
-    let shop_words = regex::Regex::new(r"(?i)\b(orders?|shipping|shipped|refunds?|parcels?)\b").unwrap();
+    let shop_words =
+        regex::Regex::new(r"(?i)\b(orders?|shipping|shipped|refunds?|parcels?)\b").unwrap();
     for trial in &results {
-        assert!(trial.error.is_none(), "{}: {:?}", trial.scenario, trial.error);
+        assert!(
+            trial.error.is_none(),
+            "{}: {:?}",
+            trial.scenario,
+            trial.error
+        );
         for turn in &trial.turns {
             assert!(
                 !shop_words.is_match(&turn.reply),
@@ -158,10 +167,16 @@ fn a_desk_with_its_own_plugin_fills_dates_choices_and_notes_and_asks_for_an_addr
     let scratch = tempfile::tempdir().unwrap();
     let desk = clinic(&scratch.path().join("clinic"));
     let shared = shared();
-    let tools = Arc::new(PluginRegistry::load(shared.sandbox.clone(), desk.plugins.clone()).unwrap());
-    assert_eq!(tools.catalog().plugins().count(), 1, "only the clinic's plugin loads");
+    let tools =
+        Arc::new(PluginRegistry::load(shared.sandbox.clone(), desk.plugins.clone()).unwrap());
+    assert_eq!(
+        tools.catalog().plugins().count(),
+        1,
+        "only the clinic's plugin loads"
+    );
     let policies = Arc::new(
-        PolicyEngine::load_for_tools(shared.sandbox.clone(), desk.policies.clone(), tools.clone()).unwrap(),
+        PolicyEngine::load_for_tools(shared.sandbox.clone(), desk.policies.clone(), tools.clone())
+            .unwrap(),
     );
     let store = Arc::new(SqliteStore::in_memory().unwrap());
     seed::seed_file(store.as_ref(), &desk.seed, common::NOW).unwrap();
@@ -175,8 +190,17 @@ fn a_desk_with_its_own_plugin_fills_dates_choices_and_notes_and_asks_for_an_addr
         &conversation,
         "Can a nurse visit me at home next Tuesday in the afternoon? My knee is still swollen.",
     );
-    assert_eq!(asked.waiting_for.as_deref(), Some("argument"), "{}", asked.reply);
-    assert!(asked.reply.to_lowercase().contains("address"), "{}", asked.reply);
+    assert_eq!(
+        asked.waiting_for.as_deref(),
+        Some("argument"),
+        "{}",
+        asked.reply
+    );
+    assert!(
+        asked.reply.to_lowercase().contains("address"),
+        "{}",
+        asked.reply
+    );
     assert!(asked.tools.iter().all(|t| !t.executed));
 
     let booked = agent.say(&conversation, "14 Elm Road, Riverside");
@@ -187,7 +211,10 @@ fn a_desk_with_its_own_plugin_fills_dates_choices_and_notes_and_asks_for_an_addr
     assert_eq!(call.args["slot"], "afternoon");
     assert_eq!(call.args["address"], "14 Elm Road, Riverside");
     assert!(
-        call.args["note"].as_str().unwrap().contains("knee is still swollen"),
+        call.args["note"]
+            .as_str()
+            .unwrap()
+            .contains("knee is still swollen"),
         "{}",
         call.args
     );
@@ -196,7 +223,10 @@ fn a_desk_with_its_own_plugin_fills_dates_choices_and_notes_and_asks_for_an_addr
 
     // Everything in one message: nothing is asked.
     let other = agent.conversation("P001");
-    let direct = agent.say(&other, "book a home visit for tomorrow morning at 3 Mill Lane, Riverside");
+    let direct = agent.say(
+        &other,
+        "book a home visit for tomorrow morning at 3 Mill Lane, Riverside",
+    );
     let call = direct.main_tool().expect("booked at once");
     assert_eq!(call.args["date"], "2026-06-16");
     assert_eq!(call.args["slot"], "morning");
@@ -204,7 +234,12 @@ fn a_desk_with_its_own_plugin_fills_dates_choices_and_notes_and_asks_for_an_addr
 
 fn deskhand(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_deskhand"))
-        .args(["--data-dir", data.to_str().unwrap(), "--now", "2026-06-15T12:00:00Z"])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--now",
+            "2026-06-15T12:00:00Z",
+        ])
         .args(args)
         .output()
         .expect("running deskhand")
@@ -216,8 +251,15 @@ fn a_changed_kb_folder_is_re_ingested_and_said_so() {
     let pages = tempfile::tempdir().unwrap();
     copy_dir(&repository().join("desks/shop/kb"), pages.path());
     let kb = pages.path().to_str().unwrap();
-    let first = deskhand(data.path(), &["--kb", kb, "ask", "--customer", "C001", "hello"]);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let first = deskhand(
+        data.path(),
+        &["--kb", kb, "ask", "--customer", "C001", "hello"],
+    );
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     std::fs::write(
         pages.path().join("gift-wrapping.md"),
         "# Gift wrapping\n\n## Can you gift wrap my order?\n\nWe gift wrap any order in recycled paper with a handwritten card, for 3 EUR.\n",
@@ -225,10 +267,20 @@ fn a_changed_kb_folder_is_re_ingested_and_said_so() {
     .unwrap();
     let second = deskhand(
         data.path(),
-        &["--kb", kb, "ask", "--customer", "C001", "can you gift wrap my order in recycled paper?"],
+        &[
+            "--kb",
+            kb,
+            "ask",
+            "--customer",
+            "C001",
+            "can you gift wrap my order in recycled paper?",
+        ],
     );
     let stderr = String::from_utf8_lossy(&second.stderr);
-    assert!(stderr.contains("changed") && stderr.contains("gift-wrapping.md"), "{stderr}");
+    assert!(
+        stderr.contains("changed") && stderr.contains("gift-wrapping.md"),
+        "{stderr}"
+    );
     let reply = String::from_utf8_lossy(&second.stdout);
     assert!(reply.contains("handwritten card"), "{reply}");
 }
@@ -242,13 +294,30 @@ fn eval_retrieval_never_touches_the_live_knowledge_base() {
         "# Our own page\n\n## Opening hours\n\nWe are open on Sundays from 10:00 to 14:00 only.\n",
     )
     .unwrap();
-    let ingest = deskhand(data.path(), &["kb", "ingest", pages.path().to_str().unwrap()]);
-    assert!(ingest.status.success(), "{}", String::from_utf8_lossy(&ingest.stderr));
+    let ingest = deskhand(
+        data.path(),
+        &["kb", "ingest", pages.path().to_str().unwrap()],
+    );
+    assert!(
+        ingest.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ingest.stderr)
+    );
     let evaluated = deskhand(data.path(), &["eval", "retrieval"]);
-    assert!(evaluated.status.success(), "{}", String::from_utf8_lossy(&evaluated.stderr));
+    assert!(
+        evaluated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&evaluated.stderr)
+    );
     assert!(String::from_utf8_lossy(&evaluated.stdout).contains("hit@5"));
-    let search = deskhand(data.path(), &["kb", "search", "opening hours on sunday", "-k", "3"]);
+    let search = deskhand(
+        data.path(),
+        &["kb", "search", "opening hours on sunday", "-k", "3"],
+    );
     let found = String::from_utf8_lossy(&search.stdout);
     assert!(found.contains("own.md"), "the user's page is gone: {found}");
-    assert!(!found.contains("contact-and-hours.md"), "the shipped pages were ingested: {found}");
+    assert!(
+        !found.contains("contact-and-hours.md"),
+        "the shipped pages were ingested: {found}"
+    );
 }

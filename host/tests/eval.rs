@@ -22,7 +22,11 @@ fn context() -> EvalContext {
         shared.runtime.handle().clone(),
     );
     context
-        .add_desk(shared.desk.clone(), shared.knowledge.clone(), shared.tools.clone())
+        .add_desk(
+            shared.desk.clone(),
+            shared.knowledge.clone(),
+            shared.tools.clone(),
+        )
         .expect("adding the shop desk");
     context
 }
@@ -140,7 +144,8 @@ fn a_suite_runs_checks_and_reports_and_the_html_renders_in_chromium() {
 #[test]
 fn the_shipped_suite_is_valid_and_large_enough() {
     let scenarios =
-        load_scenarios(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/scenarios")]).unwrap();
+        load_scenarios(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/scenarios")])
+            .unwrap();
     assert!(scenarios.len() >= 60, "{} scenarios", scenarios.len());
     assert!(scenarios.iter().all(|s| s.desk.as_deref() == Some("shop")));
     let tagged = |tag: &str| {

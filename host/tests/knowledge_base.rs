@@ -242,7 +242,11 @@ mod lancedb_store {
     #[tokio::test]
     async fn hybrid_retrieval_meets_its_goal_on_the_labelled_questions() {
         let (_store, kb) = empty_kb().await;
-        ingest(&kb, &Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/kb")).await;
+        ingest(
+            &kb,
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/kb"),
+        )
+        .await;
         let questions = deskhand::retrieval::load_questions(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/retrieval/questions.yaml"),
         )

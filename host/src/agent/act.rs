@@ -10,10 +10,10 @@ use tracing::info_span;
 use super::agent::Agent;
 use super::arguments::{Kind, properties};
 use super::error::AgentError;
-use super::waiting::Pending;
 use super::state::TurnState;
 use super::trace::{StepKind, StepTimer};
 use super::turn::{ToolFailure, ToolOutcome};
+use super::waiting::Pending;
 use crate::plugins::{CustomerScope, ToolError};
 use crate::policy::{GatedCall, ToolCall, Verdict};
 
@@ -145,7 +145,9 @@ impl Agent {
                     }
                     Verdict::Confirm => {
                         // The question names exactly the call a "yes" will run.
-                        let named = subject.as_ref().is_none_or(|(_, id)| reason.contains(id.as_str()));
+                        let named = subject
+                            .as_ref()
+                            .is_none_or(|(_, id)| reason.contains(id.as_str()));
                         if !reason.is_empty() && named {
                             turn.say(&format!("{reason} Please answer yes or no."));
                         } else {
@@ -185,7 +187,11 @@ impl Agent {
             ) else {
                 continue;
             };
-            if self.records.record(&scope.customer_id, collection, id)?.is_none() {
+            if self
+                .records
+                .record(&scope.customer_id, collection, id)?
+                .is_none()
+            {
                 return Ok(Some((identifier.noun.clone(), id.to_string())));
             }
         }
@@ -232,7 +238,10 @@ fn confirmation_question(tool: &str, args: &Value, subject: Option<&(String, Str
     } else {
         format!(" ({})", amounts.join(", "))
     };
-    format!("Shall I go ahead with {}{about}{amount}?", tool.replace('_', " "))
+    format!(
+        "Shall I go ahead with {}{about}{amount}?",
+        tool.replace('_', " ")
+    )
 }
 
 #[cfg(test)]
@@ -243,11 +252,19 @@ mod tests {
     fn the_question_names_the_call() {
         let subject = ("order".to_string(), "1007".to_string());
         assert_eq!(
-            confirmation_question("refund", &json!({"order_id": "1007", "amount": 20.0}), Some(&subject)),
+            confirmation_question(
+                "refund",
+                &json!({"order_id": "1007", "amount": 20.0}),
+                Some(&subject)
+            ),
             "Shall I go ahead with refund for order 1007 (20.00)?"
         );
         assert_eq!(
-            confirmation_question("credit_account", &json!({"amount": 15.0, "reason": "x"}), None),
+            confirmation_question(
+                "credit_account",
+                &json!({"amount": 15.0, "reason": "x"}),
+                None
+            ),
             "Shall I go ahead with credit account (15.00)?"
         );
     }

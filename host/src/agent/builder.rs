@@ -121,7 +121,12 @@ impl AgentBuilder {
         };
         let router = match self.router {
             Some(router) => router,
-            None => Arc::new(router_for(&desk, self.knowledge.as_deref(), &embedder, &runtime)?),
+            None => Arc::new(router_for(
+                &desk,
+                self.knowledge.as_deref(),
+                &embedder,
+                &runtime,
+            )?),
         };
         Ok(Arc::new(Agent {
             engine: self.engine.ok_or(AgentError::Missing("a language model"))?,

@@ -4,12 +4,12 @@
 use serde_json::json;
 
 use super::agent::Agent;
-use super::settings::Variant;
 use super::error::AgentError;
-use super::waiting::Pending;
+use super::settings::Variant;
 use super::state::TurnState;
 use super::trace::{StepKind, StepTimer};
 use super::turn::TurnEvent;
+use super::waiting::Pending;
 use crate::llm::{ChatMessage, Event, Output};
 use crate::retrieval::{Hit, SearchMode, cosine};
 

@@ -46,7 +46,8 @@ static HOW: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static STATE_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\W*(?:is|are|has|have|does|do|did|was|were|will|am)\b").expect("question pattern")
+    Regex::new(r"(?i)^\W*(?:is|are|has|have|does|do|did|was|were|will|am)\b")
+        .expect("question pattern")
 });
 
 /// Whether `text` asks about the customer's own situation ("is there an

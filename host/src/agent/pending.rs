@@ -20,25 +20,27 @@ impl Agent {
         pending: Pending,
     ) -> Result<Answered, AgentError> {
         match pending {
-            Pending::Confirmation { tool, args } => match language::yes_or_no(message) {
-                Answer::Yes => {
-                    self.act(turn, scope, &tool, args, true)?;
-                    self.end_reply(turn);
-                    Ok(Answered::Done)
+            Pending::Confirmation { tool, args } => {
+                match language::yes_or_no(message) {
+                    Answer::Yes => {
+                        self.act(turn, scope, &tool, args, true)?;
+                        self.end_reply(turn);
+                        Ok(Answered::Done)
+                    }
+                    Answer::No if language::is_bare_answer(message) => {
+                        turn.say("All right, I won't do that. Is there anything else I can help you with?");
+                        Ok(Answered::Done)
+                    }
+                    // "wait, where is my parcel?": no, and a new request.
+                    Answer::No => {
+                        turn.say("All right, I won't do that.");
+                        Ok(Answered::NewRequest)
+                    }
+                    // Anything but a plain yes or no: the call is dropped and the
+                    // message handled as a new request.
+                    Answer::Other => Ok(Answered::NewRequest),
                 }
-                Answer::No if language::is_bare_answer(message) => {
-                    turn.say("All right, I won't do that. Is there anything else I can help you with?");
-                    Ok(Answered::Done)
-                }
-                // "wait, where is my parcel?": no, and a new request.
-                Answer::No => {
-                    turn.say("All right, I won't do that.");
-                    Ok(Answered::NewRequest)
-                }
-                // Anything but a plain yes or no: the call is dropped and the
-                // message handled as a new request.
-                Answer::Other => Ok(Answered::NewRequest),
-            },
+            }
             Pending::HumanOffer { question } => match language::yes_or_no(message) {
                 Answer::Yes => {
                     self.hand_off(turn, scope, &question, None, None)?;
@@ -63,7 +65,11 @@ impl Agent {
                     return Ok(Answered::NewRequest);
                 }
                 let properties = arguments::properties(plugin.manifest().params.source());
-                let request = if request.is_empty() { message.to_string() } else { request };
+                let request = if request.is_empty() {
+                    message.to_string()
+                } else {
+                    request
+                };
                 match arguments::answer(&properties, &missing, message, self.clock.today()) {
                     Some(values) => {
                         args.extend(values);

@@ -41,7 +41,9 @@ impl Replies {
             match render(&template, result) {
                 Ok(text) if !text.trim().is_empty() => return tidy(&text),
                 Ok(_) => {}
-                Err(error) => warn!(tool, %error, "a reply template failed; the result is described instead"),
+                Err(error) => {
+                    warn!(tool, %error, "a reply template failed; the result is described instead")
+                }
             }
         }
         describe_result(result)
@@ -64,10 +66,16 @@ pub fn render(template: &str, result: &Value) -> Result<String, minijinja::Error
     env.set_lstrip_blocks(true);
     env.add_filter("date", |value: Jinja| -> String { date(&json_of(&value)) });
     env.add_filter("money", |value: Jinja| -> String {
-        json_of(&value).as_f64().map(|v| format!("{v:.2}")).unwrap_or_default()
+        json_of(&value)
+            .as_f64()
+            .map(|v| format!("{v:.2}"))
+            .unwrap_or_default()
     });
     env.add_filter("cents", |value: Jinja| -> String {
-        json_of(&value).as_f64().map(|v| format!("{:.2}", v / 100.0)).unwrap_or_default()
+        json_of(&value)
+            .as_f64()
+            .map(|v| format!("{:.2}", v / 100.0))
+            .unwrap_or_default()
     });
     env.render_str(template, Jinja::from_serialize(result))
 }
@@ -154,7 +162,9 @@ pub fn date(value: &Value) -> String {
                     .and_then(|d| d.and_hms_opt(12, 0, 0))
                     .map(|d| d.and_utc())
             }),
-        Value::Number(n) => n.as_i64().and_then(|s| chrono::DateTime::from_timestamp(s, 0)),
+        Value::Number(n) => n
+            .as_i64()
+            .and_then(|s| chrono::DateTime::from_timestamp(s, 0)),
         _ => None,
     };
     match (parsed, value) {
@@ -180,7 +190,10 @@ mod tests {
             &result,
         )
         .unwrap();
-        assert_eq!(text, "Order 1006 (placed 19 November 2026): Oak board, 46.90 EUR.");
+        assert_eq!(
+            text,
+            "Order 1006 (placed 19 November 2026): Oak board, 46.90 EUR."
+        );
     }
 
     #[test]
@@ -202,8 +215,14 @@ mod tests {
             "lines": [{"id": "L1", "speed_mbps": 100}, {"id": "L2", "speed_mbps": 50}],
             "amount_cents": 1250, "active": true, "note": null});
         let text = describe_result(&result);
-        for part in ["line id: L1001", "since: 14 June 2026", "outage (reference: OUT-7, expected fix at:",
-                     "lines: id: L1, speed mbps: 100; id: L2", "amount: 12.50", "active: yes"] {
+        for part in [
+            "line id: L1001",
+            "since: 14 June 2026",
+            "outage (reference: OUT-7, expected fix at:",
+            "lines: id: L1, speed mbps: 100; id: L2",
+            "amount: 12.50",
+            "active: yes",
+        ] {
             assert!(text.contains(part), "{part} missing from {text}");
         }
         assert!(!text.contains("note"));

@@ -156,7 +156,8 @@ impl Agent {
             // to look up something it does not name; one that carries the
             // values the tool needs ("can a nurse come on Tuesday
             // afternoon?") is a request.
-            } else if information && (acts || would_ask) && !signal(&route).is_some_and(|s| s.fits) {
+            } else if information && (acts || would_ask) && !signal(&route).is_some_and(|s| s.fits)
+            {
                 route = Route::Knowledge;
             }
         }
@@ -231,17 +232,16 @@ impl Agent {
                 let verbs: Vec<String> = stems
                     .iter()
                     .filter(|s| name_words.iter().any(|w| w.starts_with(s.as_str())))
-                    .filter(|s| {
-                        manifest
-                            .description
-                            .to_lowercase()
-                            .starts_with(s.as_str())
-                    })
+                    .filter(|s| manifest.description.to_lowercase().starts_with(s.as_str()))
                     .cloned()
                     .collect();
                 let properties = arguments::properties(manifest.params.source());
                 let specific = properties.iter().any(|p| {
-                    p.required && matches!(p.kind, Kind::Amount { .. } | Kind::Date | Kind::Choice { .. })
+                    p.required
+                        && matches!(
+                            p.kind,
+                            Kind::Amount { .. } | Kind::Date | Kind::Choice { .. }
+                        )
                 });
                 ToolSignal {
                     tool: manifest.name.clone(),

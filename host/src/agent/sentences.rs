@@ -13,8 +13,21 @@ use crate::plugins::Catalog;
 
 /// Actions no business's assistant may claim on its own.
 const GENERIC_ACTIONS: &[&str] = &[
-    "escalat", "process", "sent", "issued", "approv", "schedul", "resolv", "fixed", "complet",
-    "submit", "forward", "arrang", "taken care", "sorted", "on its way",
+    "escalat",
+    "process",
+    "sent",
+    "issued",
+    "approv",
+    "schedul",
+    "resolv",
+    "fixed",
+    "complet",
+    "submit",
+    "forward",
+    "arrang",
+    "taken care",
+    "sorted",
+    "on its way",
 ];
 
 static OFF_VOICE: LazyLock<Regex> = LazyLock::new(|| {
@@ -64,7 +77,11 @@ impl SentenceCheck {
         actions.extend(claims.actions.iter().map(|a| stem(&a.to_lowercase())));
         let words = (!claims.words.is_empty())
             .then(|| {
-                let alternatives: Vec<String> = claims.words.iter().map(|w| regex::escape(&w.to_lowercase())).collect();
+                let alternatives: Vec<String> = claims
+                    .words
+                    .iter()
+                    .map(|w| regex::escape(&w.to_lowercase()))
+                    .collect();
                 Regex::new(&format!(r"(?i)\b(?:{})s?\b", alternatives.join("|"))).ok()
             })
             .flatten();
@@ -111,7 +128,8 @@ impl SentenceCheck {
         if !sentence.ends_with(['.', '!', '?']) {
             return Err("unfinished");
         }
-        if OFF_VOICE.is_match(sentence) || self.words.as_ref().is_some_and(|w| w.is_match(sentence)) {
+        if OFF_VOICE.is_match(sentence) || self.words.as_ref().is_some_and(|w| w.is_match(sentence))
+        {
             return Err("off-voice");
         }
         Ok(capitalised(sentence))
@@ -216,10 +234,13 @@ mod tests {
                 .iter()
                 .map(|(name, description)| ToolActions {
                     tool: name.to_string(),
-                    stems: [name.split('_').next().unwrap(), description.split(' ').next().unwrap()]
-                        .iter()
-                        .map(|w| stem(&w.to_lowercase()))
-                        .collect(),
+                    stems: [
+                        name.split('_').next().unwrap(),
+                        description.split(' ').next().unwrap(),
+                    ]
+                    .iter()
+                    .map(|w| stem(&w.to_lowercase()))
+                    .collect(),
                 })
                 .collect(),
             actions: GENERIC_ACTIONS
@@ -234,16 +255,37 @@ mod tests {
     #[test]
     fn actions_of_the_loaded_tools_and_the_desk_are_refused() {
         let check = check_with(
-            &[("restart_router", "Restart the customer's router"), ("credit_account", "Credit money")],
-            Claims { actions: vec!["reset".into()], words: vec!["router".into()] },
+            &[
+                ("restart_router", "Restart the customer's router"),
+                ("credit_account", "Credit money"),
+            ],
+            Claims {
+                actions: vec!["reset".into()],
+                words: vec!["router".into()],
+            },
         );
         assert!(check.check("I've restarted your connection.", &[]).is_err());
-        assert!(check.check("I have reset everything for you.", &[]).is_err());
+        assert!(
+            check
+                .check("I have reset everything for you.", &[])
+                .is_err()
+        );
         assert!(check.check("Your router looks fine.", &[]).is_err());
         assert!(check.check("Your credit has been applied.", &[]).is_err());
-        assert!(check.check("Is there anything else I can help you with?", &[]).is_ok());
+        assert!(
+            check
+                .check("Is there anything else I can help you with?", &[])
+                .is_ok()
+        );
         // A tool that ran may be spoken of.
-        assert!(check.check("Glad I could restart that for you!", &["restart_router".into()]).is_ok());
+        assert!(
+            check
+                .check(
+                    "Glad I could restart that for you!",
+                    &["restart_router".into()]
+                )
+                .is_ok()
+        );
     }
 
     #[test]
@@ -252,8 +294,19 @@ mod tests {
         assert!(check.check("Order 1013 belongs to Ben.", &[]).is_err());
         assert!(check.check("That is a stupid question.", &[]).is_err());
         assert!(check.check("Have a lovely day", &[]).is_err());
-        assert!(check.check("I'm sorry for your loss, but as a text-based AI I can't.", &[]).is_err());
-        assert!(check.check("All taken care of, have a great day!", &[]).is_err());
+        assert!(
+            check
+                .check(
+                    "I'm sorry for your loss, but as a text-based AI I can't.",
+                    &[]
+                )
+                .is_err()
+        );
+        assert!(
+            check
+                .check("All taken care of, have a great day!", &[])
+                .is_err()
+        );
         assert_eq!(check.check("hello there!", &[]).unwrap(), "Hello there!");
         assert!(is_closing("Let me know if you need anything else!"));
         assert!(!is_closing("The weather is nice."));

@@ -3,10 +3,10 @@
 use std::time::Instant;
 
 use super::conversation::Conversation;
-use super::waiting::Pending;
 use super::router::RouteDecision;
 use super::trace::Step;
 use super::turn::{ToolOutcome, TurnEvent, TurnOutcome};
+use super::waiting::Pending;
 
 /// A turn in progress.
 pub(super) struct TurnState<'a> {

@@ -10,10 +10,10 @@ use super::act::Acted;
 use super::agent::Agent;
 use super::arguments::{self, ArgumentContext, Filled, Latest};
 use super::error::AgentError;
-use super::waiting::Pending;
 use super::state::TurnState;
 use super::trace::{Step, StepKind, StepTimer};
 use super::turn::ToolOutcome;
+use super::waiting::Pending;
 use crate::llm::ChatMessage;
 use crate::plugins::CustomerScope;
 use crate::policy::{GatedCall, ToolCall};
@@ -47,7 +47,13 @@ impl Agent {
         };
         let tokens = Cell::new((0usize, 0usize));
         let decode = |schema: &Value| -> Option<Value> {
-            let recent: Vec<&str> = history.iter().rev().take(4).rev().map(String::as_str).collect();
+            let recent: Vec<&str> = history
+                .iter()
+                .rev()
+                .take(4)
+                .rev()
+                .map(String::as_str)
+                .collect();
             let prompt = self
                 .engine
                 .chat_prompt(

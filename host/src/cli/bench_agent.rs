@@ -20,7 +20,12 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .filter(|s| s.fixtures.is_none() && s.policies.is_empty() && s.now.is_none())
         .take(MAX_CONVERSATIONS)
-        .map(|s| (s.customer.clone(), s.user_turns().map(|t| t.user.clone()).collect()))
+        .map(|s| {
+            (
+                s.customer.clone(),
+                s.user_turns().map(|t| t.user.clone()).collect(),
+            )
+        })
         .collect();
     anyhow::ensure!(
         !mix.is_empty(),

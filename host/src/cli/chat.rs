@@ -89,7 +89,10 @@ pub fn open_knowledge(
             .with_context(|| format!("opening the knowledge base {}", kb_dir.display()))?;
         let first = kb.is_empty().await?;
         if first {
-            eprintln!("building the knowledge base from {} (first run)…", pages.display());
+            eprintln!(
+                "building the knowledge base from {} (first run)…",
+                pages.display()
+            );
         }
         let report = kb
             .ingest(&pages, ChunkingConfig::default(), &|done, total| {
@@ -105,7 +108,11 @@ pub fn open_knowledge(
                 "the help centre {} changed: re-ingested {} page(s){}{}",
                 pages.display(),
                 report.changed.len(),
-                if report.changed.is_empty() { String::new() } else { format!(" ({})", report.changed.join(", ")) },
+                if report.changed.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", report.changed.join(", "))
+                },
                 if report.removed.is_empty() {
                     String::new()
                 } else {

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use anyhow::Context;
 use deskhand::agent::Variant;
 use deskhand::desk::Desk;
-use deskhand::plugins::PluginRegistry;
-use deskhand::retrieval::{ChunkingConfig, KnowledgeBase};
 use deskhand::eval::{
     EvalConfig, EvalContext, EvalError, Scenario, load_scenarios, run_suite, summarise,
     summary_markdown, write_reports,
 };
+use deskhand::plugins::PluginRegistry;
+use deskhand::retrieval::{ChunkingConfig, KnowledgeBase};
 
 use super::GlobalArgs;
 
@@ -70,9 +70,18 @@ fn select(global: &GlobalArgs, args: &EvalRunArgs) -> anyhow::Result<(Vec<Scenar
         let fallback = global.desk()?.id;
         for scenario in &mut scenarios {
             if scenario.desk.is_none() {
-                let file = scenario.source.as_ref().map(|s| s.path.clone()).unwrap_or_default();
-                let home = desks.iter().find(|d| d.scenarios.iter().any(|dir| file.starts_with(dir)));
-                scenario.desk = Some(home.map(|d| d.id.clone()).unwrap_or_else(|| fallback.clone()));
+                let file = scenario
+                    .source
+                    .as_ref()
+                    .map(|s| s.path.clone())
+                    .unwrap_or_default();
+                let home = desks
+                    .iter()
+                    .find(|d| d.scenarios.iter().any(|dir| file.starts_with(dir)));
+                scenario.desk = Some(
+                    home.map(|d| d.id.clone())
+                        .unwrap_or_else(|| fallback.clone()),
+                );
             }
         }
     }
@@ -86,7 +95,10 @@ fn select(global: &GlobalArgs, args: &EvalRunArgs) -> anyhow::Result<(Vec<Scenar
         .collect();
     if selected.is_empty() {
         let shown: Vec<String> = if args.paths.is_empty() {
-            desks.iter().flat_map(|d| d.scenarios.iter().map(|p| p.display().to_string())).collect()
+            desks
+                .iter()
+                .flat_map(|d| d.scenarios.iter().map(|p| p.display().to_string()))
+                .collect()
         } else {
             args.paths.iter().map(|p| p.display().to_string()).collect()
         };
@@ -96,13 +108,16 @@ fn select(global: &GlobalArgs, args: &EvalRunArgs) -> anyhow::Result<(Vec<Scenar
     for scenario in &selected {
         let id = scenario.desk.clone().unwrap_or_default();
         if !desks.iter().any(|d| d.id == id) {
-            let desk = Desk::shipped(&id).with_context(|| {
-                format!("scenario {:?} runs on desk {id:?}", scenario.name)
-            })?;
+            let desk = Desk::shipped(&id)
+                .with_context(|| format!("scenario {:?} runs on desk {id:?}", scenario.name))?;
             desks.push(desk);
         }
     }
-    desks.retain(|d| selected.iter().any(|s| s.desk.as_deref() == Some(d.id.as_str())));
+    desks.retain(|d| {
+        selected
+            .iter()
+            .any(|s| s.desk.as_deref() == Some(d.id.as_str()))
+    });
     Ok((selected, desks))
 }
 
@@ -177,7 +192,8 @@ pub fn run(global: &GlobalArgs, args: EvalRunArgs) -> anyhow::Result<ExitCode> {
         }
         println!();
     }
-    let desk_ids: std::collections::BTreeSet<&str> = results.iter().map(|r| r.desk.as_str()).collect();
+    let desk_ids: std::collections::BTreeSet<&str> =
+        results.iter().map(|r| r.desk.as_str()).collect();
     if desk_ids.len() > 1 {
         for id in desk_ids {
             let part: Vec<_> = results.iter().filter(|r| r.desk == id).cloned().collect();
@@ -224,16 +240,23 @@ fn load_context(global: &GlobalArgs, desks: Vec<Desk>) -> anyhow::Result<LoadedC
     let embedder = Arc::new(global.load_embedder()?);
     let sandbox = global.sandbox()?;
     let scratch = tempfile::tempdir().context("creating a scratch folder for the indexes")?;
-    let mut context = EvalContext::new(engine, embedder.clone(), sandbox.clone(), runtime.handle().clone());
+    let mut context = EvalContext::new(
+        engine,
+        embedder.clone(),
+        sandbox.clone(),
+        runtime.handle().clone(),
+    );
     for desk in desks {
         eprintln!("loading the desk {} ({})…", desk.id, desk.name);
         let index = scratch.path().join(&desk.id);
-        let knowledge = runtime.block_on(async {
-            let kb = KnowledgeBase::open(&index, embedder.clone()).await?;
-            kb.ingest(&desk.kb_dir, ChunkingConfig::default(), &|_, _| {}).await?;
-            anyhow::Ok(kb)
-        })
-        .with_context(|| format!("indexing the help centre {}", desk.kb_dir.display()))?;
+        let knowledge = runtime
+            .block_on(async {
+                let kb = KnowledgeBase::open(&index, embedder.clone()).await?;
+                kb.ingest(&desk.kb_dir, ChunkingConfig::default(), &|_, _| {})
+                    .await?;
+                anyhow::Ok(kb)
+            })
+            .with_context(|| format!("indexing the help centre {}", desk.kb_dir.display()))?;
         let tools = PluginRegistry::load(sandbox.clone(), desk.plugins.clone())
             .with_context(|| format!("loading the plugins of desk {}", desk.id))?;
         for failure in tools.catalog().failures() {

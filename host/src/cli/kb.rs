@@ -110,7 +110,11 @@ pub fn eval_retrieval(global: &GlobalArgs, questions: Option<PathBuf>) -> anyhow
     let scratch = tempfile::tempdir().context("creating a scratch folder for the index")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
-        let kb = KnowledgeBase::open(&scratch.path().join(deskhand::config::KB_TABLE_DIR), embedder).await?;
+        let kb = KnowledgeBase::open(
+            &scratch.path().join(deskhand::config::KB_TABLE_DIR),
+            embedder,
+        )
+        .await?;
         let report = kb
             .ingest(&pages, ChunkingConfig::default(), &|_, _| {})
             .await

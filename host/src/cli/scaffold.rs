@@ -167,7 +167,10 @@ pub fn run_plugin(global: &super::GlobalArgs, command: PluginCommand) -> anyhow:
         Some(dir) => (dir.clone(), dir.join("plugins.toml")),
         None => (
             repository("plugins"),
-            desk.plugins.grants.clone().unwrap_or_else(|| desk.root.join("plugins.toml")),
+            desk.plugins
+                .grants
+                .clone()
+                .unwrap_or_else(|| desk.root.join("plugins.toml")),
         ),
     };
     let target = scaffold(
@@ -232,7 +235,11 @@ pub fn run_policy(global: &super::GlobalArgs, command: PolicyCommand) -> anyhow:
     println!("  edit   {}", target.join("src/lib.rs").display());
     println!(
         "  test   add cases to {}",
-        config.parent().unwrap_or(Path::new(".")).join("tests").display()
+        config
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("tests")
+            .display()
     );
     println!("  enable [{name}] in {}", config.display());
     println!("  build  cargo build");
@@ -241,17 +248,28 @@ pub fn run_policy(global: &super::GlobalArgs, command: PolicyCommand) -> anyhow:
 
 /// Adds `name` to the `load = [...]` list of the desk file at `path`.
 fn load_in_desk(path: &Path, name: &str) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let quoted = format!("\"{name}\"");
     let Some(start) = text.find("load = [") else {
-        bail!("{} has no `load = [...]` list under [plugins] to add {name} to", path.display());
+        bail!(
+            "{} has no `load = [...]` list under [plugins] to add {name} to",
+            path.display()
+        );
     };
-    let list_end = text[start..].find(']').map(|e| start + e).unwrap_or(text.len());
+    let list_end = text[start..]
+        .find(']')
+        .map(|e| start + e)
+        .unwrap_or(text.len());
     if text[start..list_end].contains(&quoted) {
         return Ok(());
     }
     let at = start + "load = [".len();
-    let separator = if text[at..list_end].trim().is_empty() { "" } else { ", " };
+    let separator = if text[at..list_end].trim().is_empty() {
+        ""
+    } else {
+        ", "
+    };
     let updated = format!("{}{quoted}{separator}{}", &text[..at], &text[at..]);
     std::fs::write(path, updated).with_context(|| format!("writing {}", path.display()))
 }

@@ -135,6 +135,7 @@ fn configuration(
     {
         global.data_dir = dir.clone();
     }
+    fill(&mut global.desk, &config.desk.path);
     fill(&mut global.plugins_dir, &paths.plugins);
     fill(&mut global.plugin_grants, &paths.plugin_grants);
     fill(&mut global.seed_file, &paths.seed);
@@ -153,6 +154,10 @@ fn configuration(
     } else {
         global.plugin_memory_mib = config.limits.plugin_memory_mib;
     }
+    // Without configured keys, each seed customer of the desk gets a demo key.
+    let seed = global.seed_file()?;
+    config.demo_customers = deskhand::store::seed::customer_ids(&seed)
+        .with_context(|| format!("reading the customers of {}", seed.display()))?;
     config.validate()?;
     Ok((config, global))
 }

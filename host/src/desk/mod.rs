@@ -170,7 +170,10 @@ impl Desk {
         };
         let defaults = Thresholds::default();
         let thresholds = Thresholds {
-            out_of_scope: file.thresholds.out_of_scope.unwrap_or(defaults.out_of_scope),
+            out_of_scope: file
+                .thresholds
+                .out_of_scope
+                .unwrap_or(defaults.out_of_scope),
             tie_margin: file.thresholds.tie_margin.unwrap_or(defaults.tie_margin),
             knowledge: file.thresholds.knowledge.unwrap_or(defaults.knowledge),
         };
@@ -193,10 +196,8 @@ impl Desk {
         if let Some(names) = file.plugins.load.clone() {
             plugins = plugins.only(names);
         }
-        let mut policies = PolicyPaths::config(at(
-            file.policies.config.as_ref(),
-            "policies/policies.toml",
-        ));
+        let mut policies =
+            PolicyPaths::config(at(file.policies.config.as_ref(), "policies/policies.toml"));
         if let Some(modules) = &file.policies.dir {
             policies.modules = dir.join(modules);
         }
@@ -272,7 +273,10 @@ mod tests {
         assert_eq!(desk.name, "Clinic");
         assert_eq!(desk.kb_dir, dir.path().join("kb"));
         assert_eq!(desk.seed, dir.path().join("seed.json"));
-        assert_eq!(desk.policies.config, dir.path().join("policies/policies.toml"));
+        assert_eq!(
+            desk.policies.config,
+            dir.path().join("policies/policies.toml")
+        );
         assert_eq!(desk.policies.tests, dir.path().join("policies/tests"));
         assert_eq!(desk.thresholds, Thresholds::default());
         assert!(desk.voice.greeting.contains("Clinic"));
@@ -281,11 +285,20 @@ mod tests {
     #[test]
     fn mistakes_are_named() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(Desk::load(dir.path()), Err(DeskError::NotADesk(_))));
-        write(dir.path(), "[business]\nname = \"X\"\n[routes]\nsmalltalk = []\n");
+        assert!(matches!(
+            Desk::load(dir.path()),
+            Err(DeskError::NotADesk(_))
+        ));
+        write(
+            dir.path(),
+            "[business]\nname = \"X\"\n[routes]\nsmalltalk = []\n",
+        );
         let error = Desk::load(dir.path()).unwrap_err().to_string();
         assert!(error.contains("smalltalk"), "{error}");
-        write(dir.path(), "[business]\nname = \"X\"\n[thresholds]\nknowledge = 4.0\n");
+        write(
+            dir.path(),
+            "[business]\nname = \"X\"\n[thresholds]\nknowledge = 4.0\n",
+        );
         let error = Desk::load(dir.path()).unwrap_err().to_string();
         assert!(error.contains("between 0 and 1"), "{error}");
         write(dir.path(), "[business]\nname = \"X\"\nlanguage = \"de\"\n");

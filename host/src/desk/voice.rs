@@ -61,7 +61,10 @@ impl Voice {
                 &section.persona,
                 "the customer-support assistant of {{ business }}",
             )?,
-            greeting: pick(&section.greeting, "Hello! I'm the assistant of {{ business }}.")?,
+            greeting: pick(
+                &section.greeting,
+                "Hello! I'm the assistant of {{ business }}.",
+            )?,
             capabilities: pick(
                 &section.capabilities,
                 "I can help with your account and answer questions from our help centre. How can I help?",

@@ -212,7 +212,9 @@ fn check(scenario: &Scenario) -> Result<(), String> {
                 if let Some(id) = row.get("id").and_then(|i| i.as_str())
                     && !ids.insert((owner, id))
                 {
-                    return Err(format!("{collection} row {id:?} appears twice in the fixtures"));
+                    return Err(format!(
+                        "{collection} row {id:?} appears twice in the fixtures"
+                    ));
                 }
             }
         }

@@ -10,6 +10,7 @@
 //! [`write_reports`] turn the trials into numbers and pages.
 
 mod checks;
+mod context;
 mod error;
 mod fixtures;
 mod loader;
@@ -19,12 +20,13 @@ mod runner;
 mod scenario;
 
 pub use checks::{Check, Quality, claims_for};
+pub use context::{DeskContext, EvalContext};
 pub use error::EvalError;
 pub use fixtures::build_data;
+pub use loader::{load_file, load_scenarios, parse_scenarios};
 pub use metrics::{Latency, Rate, Summary, summarise};
 pub use report::{summary_markdown, write_reports};
-pub use runner::{EvalConfig, EvalContext, TrialResult, TurnResult, run_suite, run_trial};
-pub use loader::{load_file, load_scenarios, parse_scenarios};
+pub use runner::{EvalConfig, TrialResult, TurnResult, run_suite, run_trial};
 pub use scenario::{
     DEFAULT_NOW, ExpectedPolicy, FinalCollection, FinalState, Fixtures, Scenario, Step,
     TurnExpectation,

@@ -10,103 +10,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::checks::{self, Check, Quality};
+use super::context::EvalContext;
 use super::error::EvalError;
 use super::fixtures::build_data;
 use super::scenario::{DEFAULT_NOW, Scenario, Step};
-use crate::agent::{Agent, AgentSettings, Router, TurnOutcome, Variant};
+use crate::agent::{Agent, AgentSettings, TurnOutcome, Variant};
 use crate::clock::Clock;
-use crate::desk::Desk;
-use crate::llm::Engine;
-use crate::plugins::{PluginRegistry, Sandbox};
 use crate::policy::{PolicyEngine, PolicyGate, PolicyPaths};
-use crate::retrieval::{Embedder, KnowledgeBase};
 use crate::store::SqliteStore;
-
-/// What every trial of one desk shares: the desk, its help centre, its
-/// tools and its router.
-pub struct DeskContext {
-    pub desk: Arc<Desk>,
-    pub knowledge: Arc<KnowledgeBase>,
-    pub tools: Arc<PluginRegistry>,
-    router: Arc<Router>,
-    claims: Vec<(String, regex::Regex)>,
-}
-
-/// What every trial shares: the models, the sandbox, and each desk's parts.
-pub struct EvalContext {
-    pub engine: Arc<Engine>,
-    pub embedder: Arc<Embedder>,
-    pub sandbox: Arc<Sandbox>,
-    pub runtime: tokio::runtime::Handle,
-    desks: BTreeMap<String, DeskContext>,
-    /// The desk of scenarios that name none.
-    default_desk: Option<String>,
-}
-
-impl EvalContext {
-    /// A context over these parts, with no desk yet.
-    pub fn new(
-        engine: Arc<Engine>,
-        embedder: Arc<Embedder>,
-        sandbox: Arc<Sandbox>,
-        runtime: tokio::runtime::Handle,
-    ) -> Self {
-        EvalContext {
-            engine,
-            embedder,
-            sandbox,
-            runtime,
-            desks: BTreeMap::new(),
-            default_desk: None,
-        }
-    }
-
-    /// Adds a desk with its help centre and tools; the first added is the
-    /// desk of scenarios that name none. The policies come from the desk
-    /// (their parameters are copied and overridden per trial; their test
-    /// cases are not used, since a scenario may set parameters the shipped
-    /// cases do not expect).
-    pub fn add_desk(
-        &mut self,
-        desk: Arc<Desk>,
-        knowledge: Arc<KnowledgeBase>,
-        tools: Arc<PluginRegistry>,
-    ) -> Result<(), EvalError> {
-        let router = crate::agent::router_for(&desk, Some(&knowledge), &self.embedder, &self.runtime)
-            .map_err(|e| EvalError::Setup {
-                scenario: format!("(desk {})", desk.id),
-                message: e.to_string(),
-            })?;
-        let claims = checks::claims_for(&tools.catalog());
-        self.default_desk.get_or_insert_with(|| desk.id.clone());
-        self.desks.insert(
-            desk.id.clone(),
-            DeskContext {
-                desk,
-                knowledge,
-                tools,
-                router: Arc::new(router),
-                claims,
-            },
-        );
-        Ok(())
-    }
-
-    /// The desk a scenario runs on.
-    pub fn desk_of(&self, scenario: &Scenario) -> Result<&DeskContext, String> {
-        let id = scenario
-            .desk
-            .as_ref()
-            .or(self.default_desk.as_ref())
-            .ok_or("no desk is loaded")?;
-        self.desks.get(id).ok_or_else(|| {
-            format!(
-                "the scenario runs on desk {id:?}, which is not loaded; the desks are: {}",
-                self.desks.keys().cloned().collect::<Vec<_>>().join(", ")
-            )
-        })
-    }
-}
 
 /// How to run the suite.
 #[derive(Debug, Clone)]
@@ -273,8 +184,13 @@ fn play(
         .map_err(|e| setup(format!("the clock: {e}")))?;
     let desk = context.desk_of(scenario).map_err(setup)?;
     let store = Arc::new(SqliteStore::in_memory().map_err(|e| setup(e.to_string()))?);
-    build_data(store.as_ref(), &desk.desk.seed, scenario.fixtures.as_ref(), now)
-        .map_err(|e| setup(format!("the data: {e}")))?;
+    build_data(
+        store.as_ref(),
+        &desk.desk.seed,
+        scenario.fixtures.as_ref(),
+        now,
+    )
+    .map_err(|e| setup(format!("the data: {e}")))?;
     let policy_dir = tempfile::tempdir().map_err(|e| setup(e.to_string()))?;
     let policy_file =
         TrialPolicies::write(&desk.desk.policies, policy_dir.path(), &scenario.policies)

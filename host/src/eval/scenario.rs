@@ -228,4 +228,3 @@ impl Scenario {
             .unwrap_or_default()
     }
 }
-

@@ -16,12 +16,12 @@ use tokio::sync::mpsc as events;
 
 use super::constraint::ConstraintCompiler;
 use super::error::LlmError;
+use super::generation::{Choice, Generation, GenerationStats, Output, Prompt};
 use super::gguf::{Architecture, GgufFile};
 use super::model::{Backend, Transformer};
 use super::sampler::SamplingParams;
 use super::template::{ChatMessage, ChatTemplate};
 use super::tokenizer::ModelTokenizer;
-use super::generation::{Choice, Generation, GenerationStats, Output, Prompt};
 use super::worker::{Job, Worker};
 
 /// How the engine is set up.

@@ -9,8 +9,8 @@ use tokio::sync::mpsc as events;
 use tracing::field::Empty;
 
 use super::constraint::{ConstraintCompiler, apply_mask};
-use super::generation::{Event, FinishReason, GenerationStats, Output, Prompt};
 use super::error::LlmError;
+use super::generation::{Event, FinishReason, GenerationStats, Output, Prompt};
 use super::model::Transformer;
 use super::sampler::{Sampler, SamplingParams, log_prob};
 use super::stream::TextStream;

@@ -71,8 +71,8 @@ pub struct PluginPaths {
 }
 
 impl PluginPaths {
-    /// The plugins built with deskhand, with the grants in the repository's
-    /// `plugins/plugins.toml`.
+    /// Every plugin built with deskhand, with the demo shop's grants
+    /// (`desks/shop/plugins.toml`); a desk narrows this to its own list.
     pub fn builtin() -> Self {
         PluginPaths {
             modules: PathBuf::from(super::BUILTIN_PLUGINS_DIR),

@@ -31,7 +31,9 @@ pub struct PolicyPaths {
 impl PolicyPaths {
     /// The demo shop desk's policies and the components built with deskhand.
     pub fn builtin() -> Self {
-        Self::config(Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/policies/policies.toml"))
+        Self::config(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/policies/policies.toml"),
+        )
     }
 
     /// The configuration `config`, its test cases in `tests/` beside it, and

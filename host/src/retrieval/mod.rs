@@ -11,6 +11,7 @@ mod embedder;
 mod error;
 mod evaluation;
 mod knowledge_base;
+mod ranking;
 
 pub use chunker::{Chunk, ChunkingConfig, chunk_markdown};
 pub use embedder::{Embedder, cosine};

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::error::ConfigError;
+pub use super::keys::{ApiKey, Role};
 use crate::agent::MAX_MESSAGE_CHARS;
 
 /// The file `deskhand serve` reads when no `--config` is given, if present.
@@ -25,8 +26,23 @@ pub struct ServerConfig {
     pub model: ModelSection,
     pub generation: GenerationSection,
     pub limits: LimitsSection,
-    /// Who may call the API. Absent: the demo keys ([`ApiKey::demo_keys`]).
+    /// The desk served (`[desk] path`).
+    pub desk: DeskSection,
+    /// Who may call the API. Absent: the demo keys of the desk's seed
+    /// customers ([`ApiKey::demo_keys`]).
     pub keys: Option<Vec<ApiKey>>,
+    /// The customers the demo keys are made for (the desk's seed customers;
+    /// set by `serve`, not read from the file).
+    #[serde(skip)]
+    pub demo_customers: Vec<String>,
+}
+
+/// `[desk]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeskSection {
+    /// A desk folder, or the name of a shipped desk (default: the demo shop).
+    pub path: Option<PathBuf>,
 }
 
 /// `[server]`.
@@ -57,13 +73,13 @@ pub struct PathsSection {
     /// The folder of tool plugins (default: the plugins built with deskhand).
     pub plugins: Option<PathBuf>,
     /// What each plugin may touch (default: plugins.toml beside the plugins,
-    /// or the repository's plugins/plugins.toml).
+    /// or the desk's plugins.toml).
     pub plugin_grants: Option<PathBuf>,
-    /// The seed data written into an empty store (default: seed/shop.json).
+    /// The seed data written into an empty store (default: the desk's seed.json).
     pub seed: Option<PathBuf>,
-    /// The policy configuration file (default: the shipped policies.toml).
+    /// The policy configuration file (default: the desk's policies.toml).
     pub policies: Option<PathBuf>,
-    /// The help-centre folder ingested on first start (default: the shipped kb/).
+    /// The help-centre folder (default: the desk's kb/).
     pub kb: Option<PathBuf>,
     /// The model cache (default: ~/.cache/deskhand/models).
     pub models: Option<PathBuf>,
@@ -135,101 +151,6 @@ impl Default for LimitsSection {
     }
 }
 
-/// Who a key belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// A customer: chats, and sees only their own conversations and orders.
-    Customer,
-    /// Shop staff: sees the handoffs; cannot chat as a customer.
-    Staff,
-}
-
-/// One API key. Its `Debug` shows only the start of the token.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApiKey {
-    /// The bearer token.
-    pub key: String,
-    /// The customer it logs in as (required for the customer role).
-    #[serde(default)]
-    pub customer: Option<String>,
-    #[serde(default = "customer_role")]
-    pub role: Role,
-}
-
-impl std::fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApiKey")
-            .field("key", &self.masked())
-            .field("customer", &self.customer)
-            .field("role", &self.role)
-            .finish()
-    }
-}
-
-fn customer_role() -> Role {
-    Role::Customer
-}
-
-/// The customers of the demo shop, one key each.
-const DEMO_CUSTOMERS: [&str; 3] = ["C001", "C002", "C003"];
-
-impl ApiKey {
-    /// The demo keys: `demo-C001`, `demo-C002`, `demo-C003` and `demo-staff`.
-    pub fn demo_keys() -> Vec<ApiKey> {
-        let mut keys: Vec<ApiKey> = DEMO_CUSTOMERS
-            .iter()
-            .map(|id| ApiKey {
-                key: format!("demo-{id}"),
-                customer: Some(id.to_string()),
-                role: Role::Customer,
-            })
-            .collect();
-        keys.push(ApiKey {
-            key: "demo-staff".into(),
-            customer: None,
-            role: Role::Staff,
-        });
-        keys
-    }
-
-    /// Whether this is exactly one of the public demo keys (same token,
-    /// customer and role).
-    pub fn is_demo(&self) -> bool {
-        ApiKey::demo_keys().contains(self)
-    }
-
-    /// The key as it may appear in messages: its first characters only.
-    pub fn masked(&self) -> String {
-        let shown: String = self.key.chars().take(4).collect();
-        format!("{shown}…")
-    }
-
-    /// Parses `KEY=CUSTOMER` or `KEY=staff` (the `--key` flag).
-    pub fn parse_assignment(text: &str) -> Result<ApiKey, ConfigError> {
-        let (key, who) = text.split_once('=').ok_or_else(|| {
-            ConfigError::Invalid(format!(
-                "the key {text:?} is not KEY=CUSTOMER_ID or KEY=staff"
-            ))
-        })?;
-        let (key, who) = (key.trim(), who.trim());
-        Ok(if who.eq_ignore_ascii_case("staff") {
-            ApiKey {
-                key: key.into(),
-                customer: None,
-                role: Role::Staff,
-            }
-        } else {
-            ApiKey {
-                key: key.into(),
-                customer: Some(who.into()),
-                role: Role::Customer,
-            }
-        })
-    }
-}
-
 impl ServerConfig {
     /// Reads a configuration file. Unknown keys are errors.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
@@ -256,7 +177,9 @@ impl ServerConfig {
 
     /// The keys in force: the configured ones, or the demo keys.
     pub fn keys(&self) -> Vec<ApiKey> {
-        self.keys.clone().unwrap_or_else(ApiKey::demo_keys)
+        self.keys
+            .clone()
+            .unwrap_or_else(|| ApiKey::demo_keys(&self.demo_customers))
     }
 
     /// Checks the whole configuration: limits in range, keys well formed,
@@ -341,12 +264,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_empty_file_is_the_demo_shop_on_loopback() {
-        let config = ServerConfig::parse("").unwrap();
+    fn an_empty_file_gives_the_desks_customers_demo_keys_on_loopback() {
+        let mut config = ServerConfig::parse("").unwrap();
+        config.demo_customers = vec!["T001".into(), "T002".into()];
         config.validate().unwrap();
         assert_eq!(config.server.address.to_string(), "127.0.0.1:8080");
         let keys: Vec<String> = config.keys().into_iter().map(|k| k.key).collect();
-        assert_eq!(keys, ["demo-C001", "demo-C002", "demo-C003", "demo-staff"]);
+        assert_eq!(keys, ["demo-T001", "demo-T002", "demo-staff"]);
+        assert!(config.keys().iter().all(ApiKey::is_demo));
     }
 
     #[test]
@@ -406,10 +331,18 @@ mod tests {
             "[model]",
             "[generation]",
             "[limits]",
+            "[desk]",
             "[[keys]]",
         ] {
             assert!(text.contains(section), "deskhand.toml lacks {section}");
         }
-        assert_eq!(config.keys(), ApiKey::demo_keys());
+        // The shipped file leaves the keys to the desk: its demo keys.
+        assert!(config.keys.is_none());
+        let customers = vec!["C001".to_string()];
+        let config = ServerConfig {
+            demo_customers: customers.clone(),
+            ..config
+        };
+        assert_eq!(config.keys(), ApiKey::demo_keys(&customers));
     }
 }

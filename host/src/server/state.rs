@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::admission::Admission;
-use super::keys::KeyRing;
 use super::config::{ApiKey, LimitsSection, ServerConfig};
+use super::keys::KeyRing;
 use super::metrics::{Gauges, Metrics};
 use crate::agent::Agent;
 
@@ -28,6 +28,16 @@ pub struct AppState {
 impl AppState {
     /// The state for `agent` under `config` (already validated).
     pub fn new(agent: Arc<Agent>, config: &ServerConfig) -> Self {
+        // Demo keys, when no keys are configured, are for the customers the
+        // agent's store has (unless the caller named them).
+        let mut config = config.clone();
+        if config.keys.is_none() && config.demo_customers.is_empty() {
+            config.demo_customers = agent
+                .records()
+                .customers()
+                .map(|customers| customers.into_iter().map(|c| c.id).collect())
+                .unwrap_or_default();
+        }
         let keys = config.keys();
         let limits = config.limits.clone();
         AppState {

@@ -82,6 +82,16 @@ pub fn seed_file(store: &dyn RecordStore, path: &Path, now: i64) -> Result<Seede
     seed_data(store, &file, &path.display().to_string(), now)
 }
 
+/// The ids of the customers in the seed file at `path`.
+pub fn customer_ids(path: &Path) -> Result<Vec<String>, StoreError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        StoreError::Rejected(format!("cannot read the seed file {}: {e}", path.display()))
+    })?;
+    let file: SeedData = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Rejected(format!("{}: not a seed file: {e}", path.display())))?;
+    Ok(file.customers.into_iter().map(|c| c.id).collect())
+}
+
 /// Writes `data` into `store`, with relative times resolved against `now`;
 /// `origin` names where it came from in errors. Nothing is written if a row
 /// is broken.

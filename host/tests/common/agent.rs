@@ -54,10 +54,20 @@ pub fn desk_parts(id: &str) -> &'static DeskParts {
                 .expect("loading the plugins"),
         );
         let policies = Arc::new(
-            PolicyEngine::load_for_tools(shared.sandbox.clone(), desk.policies.clone(), tools.clone())
-                .expect("loading the policies"),
+            PolicyEngine::load_for_tools(
+                shared.sandbox.clone(),
+                desk.policies.clone(),
+                tools.clone(),
+            )
+            .expect("loading the policies"),
         );
-        Box::leak(Box::new(DeskParts { desk, knowledge, tools, policies, _kb_dir: kb_dir }))
+        Box::leak(Box::new(DeskParts {
+            desk,
+            knowledge,
+            tools,
+            policies,
+            _kb_dir: kb_dir,
+        }))
     })
 }
 
@@ -150,7 +160,11 @@ impl TestAgent {
         let parts = desk_parts(id);
         let store = Arc::new(SqliteStore::in_memory().expect("store"));
         seed::seed_file(store.as_ref(), &parts.desk.seed, NOW).expect("seeding");
-        let gate = Arc::new(PolicyGate::new(parts.tools.clone(), parts.policies.clone(), store.clone()));
+        let gate = Arc::new(PolicyGate::new(
+            parts.tools.clone(),
+            parts.policies.clone(),
+            store.clone(),
+        ));
         Self::build(store, parts.desk.clone(), parts.knowledge.clone(), gate)
     }
 

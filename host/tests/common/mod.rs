@@ -13,8 +13,7 @@ use std::sync::Arc;
 use deskhand::clock::Clock;
 use deskhand::llm::models::{CHAT_MODEL, ModelCache, default_cache_dir};
 use deskhand::plugins::{
-    BUILTIN_PLUGINS_DIR, CustomerScope, PluginRegistry, Sandbox, SandboxConfig,
-    TEST_PLUGINS_DIR,
+    BUILTIN_PLUGINS_DIR, CustomerScope, PluginRegistry, Sandbox, SandboxConfig, TEST_PLUGINS_DIR,
 };
 use deskhand::store::{Record, RecordStore, SqliteStore, seed};
 use serde_json::Value;

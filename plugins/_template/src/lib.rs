@@ -13,7 +13,7 @@
 //! Data lives in records: the collection `my_tool`, one row per customer.
 //! The host only ever shows this plugin the rows of the customer in the
 //! conversation, and only the collections granted to it in
-//! `plugins/plugins.toml`:
+//! the desk's `plugins.toml` (`desks/shop/plugins.toml` for the demo shop):
 //!
 //! ```toml
 //! [plugins.my_tool]

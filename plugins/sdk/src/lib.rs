@@ -59,7 +59,7 @@ pub use bindings::deskhand::plugin::{clock, log, records};
 pub use bindings::{ToolError, ToolManifest};
 pub use collection::{Collection, Record};
 pub use schema::{result_schema_of, schema_of};
-pub use time::rfc3339;
+pub use time::{civil_from_days, rfc3339};
 pub use tool::{NoFacts, Tool, adapter};
 
 /// Derives JSON Schemas for [`Tool::Args`], [`Tool::Output`] and [`Tool::Facts`].

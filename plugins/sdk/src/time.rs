@@ -13,8 +13,9 @@ pub fn rfc3339(unix_seconds: i64) -> String {
     )
 }
 
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+/// The (year, month, day) of a count of days since 1970-01-01: Howard
+/// Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

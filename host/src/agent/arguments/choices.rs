@@ -4,13 +4,23 @@
 use std::collections::BTreeMap;
 
 /// The values `text` names, in the order of `values`.
-pub fn find(text: &str, values: &[String], synonyms: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+pub fn find(
+    text: &str,
+    values: &[String],
+    synonyms: &BTreeMap<String, Vec<String>>,
+) -> Vec<String> {
     let words = normal(text);
     values
         .iter()
         .filter(|value| {
             std::iter::once(value.as_str())
-                .chain(synonyms.get(*value).into_iter().flatten().map(String::as_str))
+                .chain(
+                    synonyms
+                        .get(*value)
+                        .into_iter()
+                        .flatten()
+                        .map(String::as_str),
+                )
                 .any(|phrase| contains_phrase(&words, &normal(phrase)))
         })
         .cloned()
@@ -22,9 +32,18 @@ fn normal(text: &str) -> String {
     let spaced: String = text
         .to_lowercase()
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '\'' { c } else { ' ' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' {
+                c
+            } else {
+                ' '
+            }
+        })
         .collect();
-    format!(" {} ", spaced.split_whitespace().collect::<Vec<_>>().join(" "))
+    format!(
+        " {} ",
+        spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+    )
 }
 
 fn contains_phrase(words: &str, phrase: &str) -> bool {
@@ -44,11 +63,17 @@ mod tests {
     fn values_and_synonyms_are_found_as_whole_words() {
         let values = vec!["morning".to_string(), "afternoon".into(), "evening".into()];
         let synonyms = BTreeMap::from([("evening".to_string(), vec!["after work".to_string()])]);
-        assert_eq!(find("tomorrow afternoon please", &values, &synonyms), ["afternoon"]);
+        assert_eq!(
+            find("tomorrow afternoon please", &values, &synonyms),
+            ["afternoon"]
+        );
         assert_eq!(find("any time after work", &values, &synonyms), ["evening"]);
         assert!(find("goodmorning", &values, &synonyms).is_empty());
         assert_eq!(find("morning or evening", &values, &synonyms).len(), 2);
         let kinds = vec!["fibre_optic".to_string()];
-        assert_eq!(find("my fibre optic line", &kinds, &BTreeMap::new()), ["fibre_optic"]);
+        assert_eq!(
+            find("my fibre optic line", &kinds, &BTreeMap::new()),
+            ["fibre_optic"]
+        );
     }
 }

@@ -23,12 +23,16 @@ static WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
 });
 const MONTHS: &str = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec";
 static DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?i)\b([0-9]{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({MONTHS})\b\.?"))
-        .expect("day month")
+    Regex::new(&format!(
+        r"(?i)\b([0-9]{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({MONTHS})\b\.?"
+    ))
+    .expect("day month")
 });
 static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?i)\b({MONTHS})\.?\s+(?:the\s+)?([0-9]{{1,2}})(?:st|nd|rd|th)?\b"))
-        .expect("month day")
+    Regex::new(&format!(
+        r"(?i)\b({MONTHS})\.?\s+(?:the\s+)?([0-9]{{1,2}})(?:st|nd|rd|th)?\b"
+    ))
+    .expect("month day")
 });
 static ORDINAL_DAY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:on\s+)?(?:the\s+)?([0-9]{1,2})(st|nd|rd|th)\b").expect("ordinal day")
@@ -38,27 +42,40 @@ static ORDINAL_DAY: LazyLock<Regex> = LazyLock::new(|| {
 pub fn find(text: &str, today: NaiveDate) -> Vec<NaiveDate> {
     let mut found: Vec<(usize, NaiveDate)> = Vec::new();
     let mut taken: Vec<(usize, usize)> = Vec::new();
-    let mut add = |at: (usize, usize), date: Option<NaiveDate>, found: &mut Vec<(usize, NaiveDate)>| {
-        if taken.iter().any(|(s, e)| at.0 < *e && *s < at.1) {
-            return;
-        }
-        if let Some(date) = date {
-            taken.push(at);
-            found.push((at.0, date));
-        }
-    };
+    let mut add =
+        |at: (usize, usize), date: Option<NaiveDate>, found: &mut Vec<(usize, NaiveDate)>| {
+            if taken.iter().any(|(s, e)| at.0 < *e && *s < at.1) {
+                return;
+            }
+            if let Some(date) = date {
+                taken.push(at);
+                found.push((at.0, date));
+            }
+        };
     for c in ISO.captures_iter(text) {
         let m = c.get(0).expect("match");
-        let date = NaiveDate::from_ymd_opt(c[1].parse().unwrap_or(0), c[2].parse().unwrap_or(0), c[3].parse().unwrap_or(0));
+        let date = NaiveDate::from_ymd_opt(
+            c[1].parse().unwrap_or(0),
+            c[2].parse().unwrap_or(0),
+            c[3].parse().unwrap_or(0),
+        );
         add((m.start(), m.end()), date, &mut found);
     }
     for c in DAY_MONTH.captures_iter(text) {
         let m = c.get(0).expect("match");
-        add((m.start(), m.end()), day_of_month(today, &c[2], &c[1]), &mut found);
+        add(
+            (m.start(), m.end()),
+            day_of_month(today, &c[2], &c[1]),
+            &mut found,
+        );
     }
     for c in MONTH_DAY.captures_iter(text) {
         let m = c.get(0).expect("match");
-        add((m.start(), m.end()), day_of_month(today, &c[1], &c[2]), &mut found);
+        add(
+            (m.start(), m.end()),
+            day_of_month(today, &c[1], &c[2]),
+            &mut found,
+        );
     }
     for c in RELATIVE.captures_iter(text) {
         let m = c.get(0).expect("match");
@@ -70,7 +87,11 @@ pub fn find(text: &str, today: NaiveDate) -> Vec<NaiveDate> {
         } else {
             0
         };
-        add((m.start(), m.end()), today.checked_add_days(Days::new(days)), &mut found);
+        add(
+            (m.start(), m.end()),
+            today.checked_add_days(Days::new(days)),
+            &mut found,
+        );
     }
     for c in IN_DAYS.captures_iter(text) {
         let m = c.get(0).expect("match");
@@ -84,14 +105,24 @@ pub fn find(text: &str, today: NaiveDate) -> Vec<NaiveDate> {
             "seven" => 7,
             digits => digits.parse().unwrap_or(0),
         };
-        let days = if c[2].to_lowercase().starts_with("week") { count * 7 } else { count };
-        add((m.start(), m.end()), today.checked_add_days(Days::new(days)), &mut found);
+        let days = if c[2].to_lowercase().starts_with("week") {
+            count * 7
+        } else {
+            count
+        };
+        add(
+            (m.start(), m.end()),
+            today.checked_add_days(Days::new(days)),
+            &mut found,
+        );
     }
     for c in WEEKDAY.captures_iter(text) {
         let m = c.get(0).expect("match");
         let weekday: Option<Weekday> = c[2].parse().ok();
         let date = weekday.map(|w| {
-            let ahead = (7 + w.num_days_from_monday() as i64 - today.weekday().num_days_from_monday() as i64) % 7;
+            let ahead = (7 + w.num_days_from_monday() as i64
+                - today.weekday().num_days_from_monday() as i64)
+                % 7;
             // "Friday" is the next Friday, never today.
             today + chrono::Duration::days(if ahead == 0 { 7 } else { ahead })
         });

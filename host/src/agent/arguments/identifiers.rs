@@ -25,8 +25,9 @@ static MONTH_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?,?\s*(?:[0-9]{1,2}(?:st|nd|rd|th)?,?\s*)?$")
         .expect("month pattern")
 });
-static TIME_BEFORE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(?:at|by|from|until|till|before|after)\s*$").expect("time pattern"));
+static TIME_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:at|by|from|until|till|before|after)\s*$").expect("time pattern")
+});
 /// "last", "latest" … before the thing's noun.
 const LATEST_WORDS: &str = r"last|latest|newest|most recent|previous|current|recent";
 /// A pronoun as the object of a verb: "cancel it", "refund that one".
@@ -179,7 +180,10 @@ mod tests {
     fn numbers_are_ids_but_amounts_dates_counts_and_times_are_not() {
         let o = order();
         assert_eq!(find("cancel order 1001 please", &o), ["1001"]);
-        assert_eq!(find("orders #1002 and no. 1003, and 1002 again", &o), ["1002", "1003"]);
+        assert_eq!(
+            find("orders #1002 and no. 1003, and 1002 again", &o),
+            ["1002", "1003"]
+        );
         assert!(find("refund 250 € within 30 days, 100 euros", &o).is_empty());
         assert_eq!(find("refund €250 on order 1007", &o), ["1007"]);
         assert_eq!(find("refund 250.00 € on order 1007", &o), ["1007"]);
@@ -201,19 +205,31 @@ mod tests {
     #[test]
     fn named_ids_ignore_dates_and_amounts() {
         assert_eq!(
-            named("Order 1002 is processing (placed 17 November 2026), total 59.90", &order()),
+            named(
+                "Order 1002 is processing (placed 17 November 2026), total 59.90",
+                &order()
+            ),
             ["1002"]
         );
-        assert_eq!(named("Your bill no. B24001 of 64.85 EUR", &bill()), ["B24001"]);
+        assert_eq!(
+            named("Your bill no. B24001 of 64.85 EUR", &bill()),
+            ["B24001"]
+        );
     }
 
     #[test]
     fn latest_and_back_references() {
         assert!(mentions_latest("cancel my last order", &order()));
-        assert!(mentions_latest("where is my most recent purchase?", &order()));
+        assert!(mentions_latest(
+            "where is my most recent purchase?",
+            &order()
+        ));
         assert!(mentions_latest("my last one", &order()));
         assert!(!mentions_latest("cancel order 1001", &order()));
-        assert!(mentions_latest("I was overcharged on my last bill", &bill()));
+        assert!(mentions_latest(
+            "I was overcharged on my last bill",
+            &bill()
+        ));
         assert!(refers_back("please cancel it", &order()));
         assert!(refers_back("ok refund that one", &order()));
         assert!(refers_back("refund the order", &order()));

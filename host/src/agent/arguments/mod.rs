@@ -10,7 +10,9 @@ pub mod choices;
 pub mod dates;
 mod fill;
 pub mod identifiers;
+mod question;
 pub mod schema;
+mod words;
 
 pub use fill::{ArgumentContext, Filled, Source, answer, fill, fits};
 pub use schema::{Identifier, Kind, Latest, Property, properties};

@@ -116,7 +116,10 @@ pub fn properties(schema: &Value) -> Vec<Property> {
 fn type_of(property: &Value) -> Option<&str> {
     match property.get("type") {
         Some(Value::String(t)) => Some(t.as_str()),
-        Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).find(|t| *t != "null"),
+        Some(Value::Array(types)) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null"),
         _ => None,
     }
 }
@@ -156,7 +159,12 @@ fn kind_of(name: &str, property: &Value) -> Kind {
                     .map(|(value, words)| {
                         let words = words
                             .as_array()
-                            .map(|w| w.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                            .map(|w| {
+                                w.iter()
+                                    .filter_map(Value::as_str)
+                                    .map(str::to_string)
+                                    .collect()
+                            })
                             .unwrap_or_default();
                         (value.clone(), words)
                     })
@@ -165,7 +173,9 @@ fn kind_of(name: &str, property: &Value) -> Kind {
             .unwrap_or_default();
         return Kind::Choice { values, synonyms };
     }
-    if type_of(property) == Some("string") && property.get("format").and_then(Value::as_str) == Some("date") {
+    if type_of(property) == Some("string")
+        && property.get("format").and_then(Value::as_str) == Some("date")
+    {
         return Kind::Date;
     }
     Kind::Other
@@ -175,7 +185,11 @@ fn kind_of(name: &str, property: &Value) -> Kind {
 /// which is how schemars writes documented enums).
 fn enum_values(property: &Value) -> Option<Vec<String>> {
     if let Some(values) = property.get("enum").and_then(Value::as_array) {
-        let values: Vec<String> = values.iter().filter_map(Value::as_str).map(str::to_string).collect();
+        let values: Vec<String> = values
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
         return (!values.is_empty()).then_some(values);
     }
     for key in ["oneOf", "anyOf"] {
@@ -185,7 +199,8 @@ fn enum_values(property: &Value) -> Option<Vec<String>> {
                 match option.get("const").and_then(Value::as_str) {
                     Some(value) => values.push(value.to_string()),
                     None => match option.get("enum").and_then(Value::as_array) {
-                        Some(inner) => values.extend(inner.iter().filter_map(Value::as_str).map(str::to_string)),
+                        Some(inner) => values
+                            .extend(inner.iter().filter_map(Value::as_str).map(str::to_string)),
                         None if option.get("type").and_then(Value::as_str) == Some("null") => {}
                         None => return None,
                     },
@@ -199,13 +214,21 @@ fn enum_values(property: &Value) -> Option<Vec<String>> {
 
 fn identifier(name: &str, pattern: &str, extension: &Map<String, Value>) -> Option<Identifier> {
     // JSON Schema patterns match anywhere; an id must match a whole token.
-    let whole = format!("^(?:{})$", pattern.trim_start_matches('^').trim_end_matches('$'));
+    let whole = format!(
+        "^(?:{})$",
+        pattern.trim_start_matches('^').trim_end_matches('$')
+    );
     let pattern = Regex::new(&whole).ok()?;
     let strings = |key: &str| -> Vec<String> {
         extension
             .get(key)
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_lowercase).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_lowercase)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let noun = extension
@@ -216,7 +239,10 @@ fn identifier(name: &str, pattern: &str, extension: &Map<String, Value>) -> Opti
     let latest = extension.get("latest").and_then(|l| {
         Some(Latest {
             tool: l.get("tool")?.as_str()?.to_string(),
-            args: l.get("args").cloned().unwrap_or_else(|| Value::Object(Map::new())),
+            args: l
+                .get("args")
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Map::new())),
             pointer: l.get("pointer")?.as_str()?.to_string(),
         })
     });
@@ -262,17 +288,23 @@ mod tests {
                 "ticket_ref": {"type": "string", "pattern": "T-[0-9]+"}}});
         let props = properties(&schema);
         let kind = |n: &str| props.iter().find(|p| p.name == n).unwrap().kind.clone();
-        let Kind::Identifier(bill) = kind("bill_id") else { panic!() };
+        let Kind::Identifier(bill) = kind("bill_id") else {
+            panic!()
+        };
         assert_eq!(bill.noun, "bill");
         assert_eq!(bill.nouns, ["invoice"]);
         assert!(bill.pattern.is_match("B24001") && !bill.pattern.is_match("xB24001"));
         assert_eq!(bill.latest.unwrap().tool, "list_bills");
         assert!(matches!(kind("amount"), Kind::Amount { currency: Some(c) } if c == "EUR"));
         assert!(matches!(kind("date"), Kind::Date));
-        assert!(matches!(kind("window"), Kind::Choice { values, .. } if values == ["morning", "afternoon"]));
+        assert!(
+            matches!(kind("window"), Kind::Choice { values, .. } if values == ["morning", "afternoon"])
+        );
         assert!(matches!(kind("note"), Kind::Text));
         assert!(matches!(kind("count"), Kind::Other));
-        let Kind::Identifier(ticket) = kind("ticket_ref") else { panic!() };
+        let Kind::Identifier(ticket) = kind("ticket_ref") else {
+            panic!()
+        };
         assert_eq!(ticket.noun, "ticket");
         assert!(ticket.pattern.is_match("T-12") && !ticket.pattern.is_match("T-12x"));
         assert!(props.iter().find(|p| p.name == "amount").unwrap().required);
@@ -280,7 +312,10 @@ mod tests {
 
     #[test]
     fn schemars_enums_are_choices() {
-        let property = json!({"oneOf": [{"const": "morning", "description": "8-12"}, {"const": "evening"}]});
-        assert!(matches!(kind_of("window", &property), Kind::Choice { values, .. } if values.len() == 2));
+        let property =
+            json!({"oneOf": [{"const": "morning", "description": "8-12"}, {"const": "evening"}]});
+        assert!(
+            matches!(kind_of("window", &property), Kind::Choice { values, .. } if values.len() == 2)
+        );
     }
 }

@@ -1,0 +1,336 @@
+//! The options every command understands, and what they select: the desk,
+//! its data, plugins, policies, help centre and models.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use deskhand::clock::{Clock, parse_rfc3339};
+use deskhand::config::Paths;
+use deskhand::desk::Desk;
+use deskhand::llm::models::{CHAT_MODEL, EMBEDDER, ModelCache, default_cache_dir};
+use deskhand::llm::{Engine, EngineConfig};
+use deskhand::plugins::{PluginPaths, PluginRegistry, Sandbox, SandboxConfig};
+use deskhand::policy::{PolicyEngine, PolicyGate, PolicyPaths};
+use deskhand::retrieval::Embedder;
+use deskhand::store::{RecordStore, SqliteStore};
+
+/// Options every command understands.
+#[derive(clap::Args, Clone)]
+pub struct GlobalArgs {
+    /// The desk to serve: a folder with a desk.toml, or the name of a shipped
+    /// desk (shop, telecom); default: the demo shop.
+    #[arg(long, global = true, env = "DESKHAND_DESK", value_name = "DIR|NAME")]
+    pub desk: Option<PathBuf>,
+
+    /// Where the store and everything else deskhand writes live, a folder
+    /// per desk (data/shop/, data/telecom/, …).
+    #[arg(long, global = true, env = "DESKHAND_DATA_DIR", default_value = deskhand::config::DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+
+    /// Directory of tool plugins (.wasm components); defaults to the plugins built with deskhand.
+    #[arg(long = "plugins", global = true, env = "DESKHAND_PLUGINS")]
+    pub plugins_dir: Option<PathBuf>,
+
+    /// What each plugin may touch (records, hosts, settings); defaults to
+    /// plugins.toml beside --plugins, or the desk's plugins.toml.
+    #[arg(
+        long,
+        global = true,
+        env = "DESKHAND_PLUGIN_GRANTS",
+        value_name = "FILE"
+    )]
+    pub plugin_grants: Option<PathBuf>,
+
+    /// The seed data written into an empty store (default: the desk's seed.json).
+    #[arg(long, global = true, env = "DESKHAND_SEED_FILE", value_name = "FILE")]
+    pub seed_file: Option<PathBuf>,
+
+    /// Wall-clock budget of one plugin call, in milliseconds.
+    #[arg(
+        long,
+        global = true,
+        env = "DESKHAND_PLUGIN_TIMEOUT_MS",
+        default_value_t = 200
+    )]
+    pub plugin_timeout_ms: u64,
+
+    /// Memory cap of one plugin call, in MiB.
+    #[arg(
+        long,
+        global = true,
+        env = "DESKHAND_PLUGIN_MEMORY_MIB",
+        default_value_t = 32
+    )]
+    pub plugin_memory_mib: usize,
+
+    /// The policy configuration file.
+    #[arg(
+        long = "policies",
+        global = true,
+        env = "DESKHAND_POLICIES",
+        value_name = "FILE"
+    )]
+    pub policies_file: Option<PathBuf>,
+
+    /// Directory of policy components (.wasm); defaults to the policies built with deskhand.
+    #[arg(
+        long,
+        global = true,
+        env = "DESKHAND_POLICY_MODULES",
+        value_name = "DIR"
+    )]
+    pub policy_modules: Option<PathBuf>,
+
+    /// Directory of policy test cases (*.toml); defaults to tests/ beside the configuration file.
+    #[arg(long, global = true, env = "DESKHAND_POLICY_TESTS", value_name = "DIR")]
+    pub policy_tests: Option<PathBuf>,
+
+    /// A GGUF chat model to use instead of the default (fetched on first use).
+    #[arg(long, global = true, env = "DESKHAND_MODEL", value_name = "PATH.gguf")]
+    pub model: Option<PathBuf>,
+
+    /// A sentence-embedding model folder (config.json, tokenizer.json, model.safetensors).
+    #[arg(long, global = true, env = "DESKHAND_EMBEDDER", value_name = "DIR")]
+    pub embedder: Option<PathBuf>,
+
+    /// Where models are cached and fetched to (default: ~/.cache/deskhand/models).
+    #[arg(
+        long = "models",
+        global = true,
+        env = "DESKHAND_MODELS",
+        value_name = "DIR"
+    )]
+    pub models_dir: Option<PathBuf>,
+
+    /// The help-centre folder (Markdown) the knowledge base is built from; default: the desk's kb/.
+    #[arg(long = "kb", global = true, env = "DESKHAND_KB", value_name = "DIR")]
+    pub kb_dir: Option<PathBuf>,
+
+    /// Fix the business clock at this RFC 3339 instant instead of the system time.
+    #[arg(long, global = true, env = "DESKHAND_NOW", value_name = "RFC3339")]
+    pub now: Option<String>,
+}
+
+impl GlobalArgs {
+    /// The desk these options select: `--desk` (a folder or a shipped
+    /// desk's name), or the demo shop.
+    pub fn desk(&self) -> anyhow::Result<Desk> {
+        let Some(chosen) = &self.desk else {
+            return Desk::default_desk().context("loading the demo shop desk");
+        };
+        if chosen.is_dir() {
+            return Desk::load(chosen)
+                .with_context(|| format!("loading the desk {}", chosen.display()));
+        }
+        let name = chosen.to_string_lossy();
+        let shipped = deskhand::desk::shipped_desks_dir().join(name.as_ref());
+        if !name.contains(['/', '\\']) && shipped.is_dir() {
+            return Desk::load(&shipped).with_context(|| format!("loading the desk {name}"));
+        }
+        let names: Vec<String> = deskhand::desk::shipped_desks()
+            .map(|desks| desks.into_iter().map(|d| d.id).collect())
+            .unwrap_or_default();
+        anyhow::bail!(
+            "--desk {}: no such folder, and no shipped desk of that name (shipped: {}); \
+             give a folder with a desk.toml, e.g. a copy of desks/shop",
+            chosen.display(),
+            names.join(", ")
+        )
+    }
+
+    /// The paths these options select: the desk's folder in the data directory.
+    pub fn paths(&self) -> Paths {
+        // A desk that fails to load is reported by whatever needs it.
+        let desk = self
+            .desk()
+            .map(|d| d.id)
+            .unwrap_or_else(|_| deskhand::desk::DEFAULT_DESK.to_string());
+        let mut paths = Paths {
+            data_dir: self.data_dir.join(desk),
+            ..Paths::default()
+        };
+        if let Some(dir) = &self.plugins_dir {
+            paths.plugins_dir = dir.clone();
+        }
+        paths
+    }
+
+    /// Where the plugins and their grants come from: `--plugins` and
+    /// `--plugin-grants`, or the desk's.
+    pub fn plugin_paths(&self) -> anyhow::Result<PluginPaths> {
+        let paths = match &self.plugins_dir {
+            Some(dir) => PluginPaths::dir(dir.clone()),
+            None => self.desk()?.plugins,
+        };
+        Ok(match &self.plugin_grants {
+            Some(file) => paths.with_grants(file.clone()),
+            None => paths,
+        })
+    }
+
+    /// The seed data file: `--seed-file`, or the desk's.
+    pub fn seed_file(&self) -> anyhow::Result<PathBuf> {
+        match &self.seed_file {
+            Some(file) => Ok(file.clone()),
+            None => Ok(self.desk()?.seed),
+        }
+    }
+
+    /// The model cache: `--models`, or the default.
+    pub fn model_cache(&self) -> ModelCache {
+        ModelCache::new(self.models_dir.clone().unwrap_or_else(default_cache_dir))
+    }
+
+    /// The help-centre folder: `--kb`, or the desk's.
+    pub fn kb_dir(&self) -> anyhow::Result<PathBuf> {
+        match &self.kb_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => Ok(self.desk()?.kb_dir),
+        }
+    }
+
+    /// The business clock: fixed by `--now`, the system time otherwise.
+    pub fn clock(&self) -> anyhow::Result<Clock> {
+        match &self.now {
+            Some(text) => {
+                let at = parse_rfc3339(text).with_context(|| {
+                    format!("--now {text:?} is not an RFC 3339 time such as 2026-06-15T12:00:00Z")
+                })?;
+                Ok(Clock::fixed(at))
+            }
+            None => Ok(Clock::system()),
+        }
+    }
+
+    /// The sandbox limits these options select.
+    pub fn sandbox_config(&self) -> SandboxConfig {
+        SandboxConfig {
+            timeout: Duration::from_millis(self.plugin_timeout_ms.max(1)),
+            memory_limit: self.plugin_memory_mib.max(1) << 20,
+            ..SandboxConfig::default()
+        }
+    }
+
+    /// The chat model's file: `--model`, or the default, fetched if missing.
+    pub fn chat_model_path(&self) -> anyhow::Result<PathBuf> {
+        match &self.model {
+            Some(path) => {
+                anyhow::ensure!(path.is_file(), "--model {} is not a file", path.display());
+                Ok(path.clone())
+            }
+            None => {
+                let cache = self.model_cache();
+                cache.ensure(&CHAT_MODEL, true)?;
+                Ok(cache.chat_model_path())
+            }
+        }
+    }
+
+    /// Loads the embedder: `--embedder`, or the default, fetched if missing.
+    pub fn load_embedder(&self) -> anyhow::Result<Embedder> {
+        let dir = match &self.embedder {
+            Some(dir) => dir.clone(),
+            None => self.model_cache().ensure(&EMBEDDER, true)?,
+        };
+        Embedder::load(&dir).with_context(|| format!("loading the embedder {}", dir.display()))
+    }
+
+    /// Loads the chat model into an engine.
+    pub fn load_engine(&self) -> anyhow::Result<Engine> {
+        let path = self.chat_model_path()?;
+        Engine::load(EngineConfig::new(&path))
+            .with_context(|| format!("loading the model {}", path.display()))
+    }
+
+    /// The sandbox every plugin and policy of this process runs in.
+    pub fn sandbox(&self) -> anyhow::Result<Arc<Sandbox>> {
+        Sandbox::new(self.sandbox_config()).context("starting the wasmtime sandbox")
+    }
+
+    /// Where the policies come from: the options, or the desk's.
+    pub fn policy_paths(&self) -> anyhow::Result<PolicyPaths> {
+        let mut paths = self.desk()?.policies;
+        if let Some(file) = &self.policies_file {
+            paths.config = file.clone();
+            paths.tests = file
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .join("tests");
+        }
+        if let Some(dir) = &self.policy_modules {
+            paths.modules = dir.clone();
+        }
+        if let Some(dir) = &self.policy_tests {
+            paths.tests = dir.clone();
+        }
+        Ok(paths)
+    }
+
+    /// Loads the policy set; it must be valid and pass its tests.
+    pub fn load_policies(&self) -> anyhow::Result<Arc<PolicyEngine>> {
+        self.load_policies_in(self.sandbox()?)
+    }
+
+    fn load_policies_in(&self, sandbox: Arc<Sandbox>) -> anyhow::Result<Arc<PolicyEngine>> {
+        let paths = self.policy_paths()?;
+        let engine = PolicyEngine::load(sandbox, paths.clone())
+            .with_context(|| format!("loading the policies from {}", paths.config.display()))?;
+        Ok(Arc::new(engine))
+    }
+
+    /// Opens the store in the data directory, seeding the desk's data if it is empty.
+    pub fn open_store(&self, clock: &Clock) -> anyhow::Result<Arc<SqliteStore>> {
+        let path = self.paths().store_file();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the data directory {}", dir.display()))?;
+        }
+        let store = SqliteStore::open(&path)
+            .with_context(|| format!("opening the store {}", path.display()))?;
+        if store.is_empty()? {
+            let seed = self.seed_file()?;
+            let seeded = deskhand::store::seed::seed_file(&store, &seed, clock.now())
+                .with_context(|| format!("seeding the store from {}", seed.display()))?;
+            eprintln!(
+                "seeded {} from {}: {}",
+                path.display(),
+                seed.display(),
+                seeded.describe()
+            );
+        }
+        Ok(Arc::new(store))
+    }
+
+    /// Loads the plugins and the policies into one gate, sharing one sandbox;
+    /// the policies are checked against the facts the tools offer.
+    pub fn load_gate(&self, store: Arc<SqliteStore>) -> anyhow::Result<PolicyGate> {
+        let sandbox = self.sandbox()?;
+        let tools = self.load_plugins_in(sandbox.clone())?;
+        let paths = self.policy_paths()?;
+        let policies = PolicyEngine::load_for_tools(sandbox, paths.clone(), tools.clone())
+            .with_context(|| format!("loading the policies from {}", paths.config.display()))?;
+        Ok(PolicyGate::new(tools, Arc::new(policies), store))
+    }
+
+    /// Loads the plugins directory, reporting plugins that were skipped.
+    pub fn load_plugins(&self) -> anyhow::Result<Arc<PluginRegistry>> {
+        self.load_plugins_in(self.sandbox()?)
+    }
+
+    pub fn load_plugins_in(&self, sandbox: Arc<Sandbox>) -> anyhow::Result<Arc<PluginRegistry>> {
+        let paths = self.plugin_paths()?;
+        let dir = paths.modules.clone();
+        let registry = PluginRegistry::load(sandbox, paths).with_context(|| {
+            format!(
+                "loading plugins from {} (build them with `cargo build`, or point --plugins at a folder of .wasm files)",
+                dir.display()
+            )
+        })?;
+        for failure in registry.catalog().failures() {
+            eprintln!("warning: skipped plugin {failure}");
+        }
+        Ok(Arc::new(registry))
+    }
+}
