@@ -227,11 +227,28 @@ fn developer_mode_cannot_refund_more_than_was_paid() {
 }
 
 #[test]
-fn two_orders_at_once_are_asked_about_not_guessed() {
+fn two_orders_at_once_each_go_through_the_checks() {
     let t = TestAgent::new();
+    // 1002 is C001's; 1013 is C002's, so for C001 it does not exist.
+    let status_of_1013 = t.status("1013");
     let turns = attempt(&t, &["cancel order 1002 and 1013"]);
-    assert_eq!(t.status("1002"), "processing");
-    assert!(turns[0].reply.contains('?'), "{}", turns[0].reply);
+    assert_eq!(t.status("1002"), "cancelled", "{}", turns[0].reply);
+    assert_eq!(
+        t.status("1013"),
+        status_of_1013,
+        "another customer's order is untouched"
+    );
+    assert!(
+        turns[0].reply.contains("can't find order 1013"),
+        "{}",
+        turns[0].reply
+    );
+    let cancels: Vec<_> = turns[0]
+        .tools
+        .iter()
+        .filter(|c| c.tool == "cancel_order")
+        .collect();
+    assert_eq!(cancels.len(), 2, "one call per order");
 }
 
 #[test]

@@ -61,7 +61,7 @@ fn tools_call_prints_the_json_result() {
     let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(result["status"], "shipped");
     // The store was created and seeded on first use.
-    assert!(data.path().join("deskhand.db").exists());
+    assert!(data.path().join("shop/deskhand.db").exists());
 }
 
 #[test]

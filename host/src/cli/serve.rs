@@ -225,7 +225,7 @@ pub fn run(global: &GlobalArgs, matches: &ArgMatches, args: ServeArgs) -> anyhow
         println!("{} API keys configured", keys.len());
     }
     println!(
-        "try: curl -s http://{host}/v1/chat -H 'Authorization: Bearer {}' -H 'Content-Type: application/json' -d '{{\"message\":\"where is my order 1001?\"}}'",
+        "try: curl -s http://{host}/v1/chat -H 'Authorization: Bearer {}' -H 'Content-Type: application/json' -d '{{\"message\":\"hello\"}}'",
         keys.iter()
             .find(|k| k.role == Role::Customer && k.is_demo())
             .map(|k| k.key.as_str())

@@ -40,29 +40,48 @@ struct Facts {
     currency: Option<String>,
 }
 
-/// "refund 50.00 EUR on order 1007", "cancel order 1002", "gift wrap for order 1003".
+/// "refund 50.00 EUR on order 1007", "cancel order 1002", "gift wrap for
+/// order 1003", "credit account with 15.00 EUR", "dispute bill B24003 for
+/// 15.00 EUR": the action from the tool's name, the thing from its first
+/// `*_id` argument, the amount from `amount` (or the facts).
 fn summary(request: &Request<Params, Facts>) -> String {
     let action = request.tool.replace('_', " ");
-    let order_id = request.arg_str("order_id");
     let facts = &request.facts;
     let currency = facts.currency.as_deref().unwrap_or("EUR");
-    match (request.tool.as_str(), order_id) {
-        ("refund", Some(id)) => match (request.arg_f64("amount"), facts.total_cents) {
-            (Some(amount), _) => {
-                format!("refund {} on order {id}", money(cents_of(amount), currency))
-            }
+    let amount = request
+        .arg_f64("amount")
+        .map(|a| money(cents_of(a), currency));
+    let order_id = request.arg_str("order_id");
+    if let ("refund", Some(id)) = (request.tool.as_str(), order_id) {
+        return match (amount, facts.total_cents) {
+            (Some(amount), _) => format!("refund {amount} on order {id}"),
             (None, Some(total)) => format!(
                 "refund {} on order {id}",
                 money(total - facts.refunded_cents.unwrap_or(0), currency)
             ),
             (None, None) => format!("refund order {id} in full"),
-        },
-        (tool, Some(id)) => match tool.strip_suffix("_order") {
-            Some(verb) => format!("{} order {id}", verb.replace('_', " ")),
-            None => format!("{action} for order {id}"),
-        },
-        (_, None) => action,
+        };
     }
+    // The first identifier argument: "bill_id" = "B24003".
+    let thing = request.args.as_object().and_then(|args| {
+        args.iter().find_map(|(name, value)| {
+            let noun = name.strip_suffix("_id")?;
+            Some((noun.replace('_', " "), value.as_str()?.to_string()))
+        })
+    });
+    let mut text = match &thing {
+        // "cancel_order" with order 1002: "cancel order 1002".
+        Some((noun, id)) if action.ends_with(noun.as_str()) => format!("{action} {id}"),
+        Some((noun, id)) => format!("{action} for {noun} {id}"),
+        None => action,
+    };
+    if let Some(amount) = amount {
+        text.push_str(&format!(
+            " {} {amount}",
+            if thing.is_some() { "for" } else { "with" }
+        ));
+    }
+    text
 }
 
 struct ConfirmIrreversible;

@@ -42,7 +42,7 @@ pub fn openapi() -> Value {
         "info": {
             "title": "deskhand",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "A local customer-support agent. Every /v1 route needs `Authorization: Bearer KEY`; a customer key only ever sees that customer's conversations and orders."
+            "description": "A local customer-support agent. Every /v1 route needs `Authorization: Bearer KEY`; a customer key only ever sees that customer's conversations and records."
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -125,7 +125,7 @@ pre{padding:.6rem;overflow:auto} .route{border:1px solid #dde2ea;border-radius:8
 <h1>deskhand API</h1>
 <p>Every <code>/v1</code> route needs <code>Authorization: Bearer KEY</code>. The machine-readable document is at <a href="/openapi.json">/openapi.json</a>; the chat page is at <a href="/">/</a>.</p>
 <pre>curl -s localhost:8080/v1/chat -H 'Authorization: Bearer demo-C001' \
-  -H 'Content-Type: application/json' -d '{"message":"where is my order 1001?"}'</pre>
+  -H 'Content-Type: application/json' -d '{"message":"hello"}'</pre>
 <div id="routes">Loading…</div>
 <script>
 fetch('/openapi.json').then(r => r.json()).then(doc => {
