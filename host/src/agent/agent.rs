@@ -199,12 +199,7 @@ impl Agent {
             .conversations
             .conversation(&conversation.customer_id, &conversation.id)?
             .ok_or_else(|| AgentError::UnknownConversation(conversation.id.clone()))?;
-        let history: Vec<String> = self
-            .conversations
-            .messages(&conversation.id)?
-            .into_iter()
-            .map(|m| m.content)
-            .collect();
+        let history = exchanges(self.conversations.messages(&conversation.id)?);
         // Taken, not read: whatever happens next, what was pending is used
         // at most once.
         let pending: Option<Pending> = match &record.pending {
@@ -308,4 +303,24 @@ impl Agent {
             }
         }
     }
+}
+
+/// The conversation so far as alternating customer and assistant messages,
+/// oldest first: a customer message left unanswered by a failed turn is
+/// dropped, so every even position is the customer's.
+fn exchanges(messages: Vec<Message>) -> Vec<String> {
+    let mut history: Vec<String> = Vec::with_capacity(messages.len());
+    let mut question: Option<String> = None;
+    for message in messages {
+        match message.role {
+            Role::User => question = Some(message.content),
+            Role::Assistant => {
+                if let Some(asked) = question.take() {
+                    history.push(asked);
+                    history.push(message.content);
+                }
+            }
+        }
+    }
+    history
 }

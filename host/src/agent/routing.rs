@@ -127,6 +127,8 @@ impl Agent {
         // when it is near the best.
         let strong = |route: &Route| signal(route).is_some_and(|s| s.named || s.fits);
         if !strong(&route)
+            && route != Route::Human
+            && best >= thresholds.out_of_scope
             && let Some(tool) = candidates
                 .iter()
                 .filter(|s| best - s.score < RULE_MARGIN)
@@ -202,9 +204,10 @@ impl Agent {
         // 1006?") is a lookup: only read-only tools are reached this way.
         if matches!(route, Route::SmallTalk | Route::OutOfScope)
             && names_something
-            && let Some(tool) = candidates
-                .iter()
-                .find(|s| effect(&s.route) == Some(Effect::ReadOnly))
+            && let Some(tool) = candidates.iter().find(|s| {
+                effect(&s.route) == Some(Effect::ReadOnly)
+                    && matches!(&s.route, Route::Tool(name) if references.tools.contains(name))
+            })
             && best - tool.score < RULE_MARGIN
         {
             route = tool.route.clone();

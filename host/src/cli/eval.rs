@@ -60,8 +60,9 @@ fn select(global: &GlobalArgs, args: &EvalRunArgs) -> anyhow::Result<(Vec<Scenar
     if args.paths.is_empty() {
         for desk in &desks {
             let mut suite = load_scenarios(&desk.scenarios)?;
+            // A desk's own suites run on it, whatever a copied file says.
             for scenario in &mut suite {
-                scenario.desk.get_or_insert_with(|| desk.id.clone());
+                scenario.desk = Some(desk.id.clone());
             }
             scenarios.extend(suite);
         }
@@ -75,6 +76,7 @@ fn select(global: &GlobalArgs, args: &EvalRunArgs) -> anyhow::Result<(Vec<Scenar
                     .as_ref()
                     .map(|s| s.path.clone())
                     .unwrap_or_default();
+                let file = std::fs::canonicalize(&file).unwrap_or(file);
                 let home = desks
                     .iter()
                     .find(|d| d.scenarios.iter().any(|dir| file.starts_with(dir)));

@@ -13,7 +13,7 @@ use super::GlobalArgs;
 
 #[derive(Subcommand)]
 pub enum KbCommand {
-    /// Chunk, embed and index the Markdown pages of DIR (default: the shipped kb/).
+    /// Chunk, embed and index the Markdown pages of DIR (default: the desk's kb/).
     Ingest { dir: Option<PathBuf> },
     /// Search the knowledge base and print ranked chunks with scores and sources.
     Search {

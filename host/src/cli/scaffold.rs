@@ -161,6 +161,7 @@ pub fn run_plugin(global: &super::GlobalArgs, command: PluginCommand) -> anyhow:
         );
     }
     let desk = global.desk()?;
+    let in_repository = dir.is_none();
     // A workspace of one's own keeps its grants beside it; the repository's
     // plugins are granted (and loaded) by the desk.
     let (workspace, grants) = match dir {
@@ -178,7 +179,8 @@ pub fn run_plugin(global: &super::GlobalArgs, command: PluginCommand) -> anyhow:
         &name,
         &[("MyTool", camel_case(&name)), ("my_tool", name.clone())],
     )?;
-    if desk.plugins.only.is_some() {
+    // A workspace of one's own is loaded with --plugins; the desk is not edited.
+    if in_repository && desk.plugins.only.is_some() {
         load_in_desk(&desk.root.join(deskhand::desk::DESK_FILE), &name)?;
         println!("  loaded by the desk {}", desk.root.display());
     }

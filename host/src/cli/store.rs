@@ -10,7 +10,7 @@ use super::GlobalArgs;
 
 #[derive(Subcommand)]
 pub enum StoreCommand {
-    /// Write the seed data (--seed-file, default the demo shop: 3 customers, 28 orders) into an empty store.
+    /// Write the seed data (--seed-file, default the desk's seed.json) into an empty store.
     Seed,
     /// Delete everything in the store and write the seed data afresh.
     Reset,

@@ -133,6 +133,13 @@ impl Desk {
         if !path.is_file() {
             return Err(DeskError::NotADesk(dir.to_path_buf()));
         }
+        // One spelling of the folder ("desks/../desks/shop", ".") so that its
+        // name and the paths inside it compare as they should.
+        let dir = &std::fs::canonicalize(dir).map_err(|e| DeskError::Read {
+            path: dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let path = dir.join(DESK_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| DeskError::Read {
             path: path.clone(),
             reason: e.to_string(),
@@ -270,14 +277,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "[business]\nname = \"Clinic\"\n");
         let desk = Desk::load(dir.path()).unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
         assert_eq!(desk.name, "Clinic");
-        assert_eq!(desk.kb_dir, dir.path().join("kb"));
-        assert_eq!(desk.seed, dir.path().join("seed.json"));
-        assert_eq!(
-            desk.policies.config,
-            dir.path().join("policies/policies.toml")
-        );
-        assert_eq!(desk.policies.tests, dir.path().join("policies/tests"));
+        assert_eq!(desk.kb_dir, root.join("kb"));
+        assert_eq!(desk.seed, root.join("seed.json"));
+        assert_eq!(desk.policies.config, root.join("policies/policies.toml"));
+        assert_eq!(desk.policies.tests, root.join("policies/tests"));
         assert_eq!(desk.thresholds, Thresholds::default());
         assert!(desk.voice.greeting.contains("Clinic"));
     }

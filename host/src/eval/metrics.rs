@@ -132,14 +132,19 @@ pub fn summarise(results: &[TrialResult]) -> Summary {
         by_tag: BTreeMap::new(),
         by_variant: BTreeMap::new(),
     };
-    let mut per_scenario: BTreeMap<(String, &str), (usize, usize)> = BTreeMap::new();
+    // Names are unique within a desk, not across desks.
+    let mut per_scenario: BTreeMap<(String, String, &str), (usize, usize)> = BTreeMap::new();
     let mut turn_ms = Vec::new();
     let mut first_ms = Vec::new();
     let mut steps: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for result in results {
         summary.pass_rate.add(result.passed);
         let counts = per_scenario
-            .entry((result.scenario.clone(), result.variant.as_str()))
+            .entry((
+                result.desk.clone(),
+                result.scenario.clone(),
+                result.variant.as_str(),
+            ))
             .or_default();
         counts.0 += usize::from(result.passed);
         counts.1 += 1;
@@ -188,7 +193,7 @@ pub fn summarise(results: &[TrialResult]) -> Summary {
     }
     summary.scenarios = per_scenario
         .keys()
-        .map(|(name, _)| name)
+        .map(|(desk, name, _)| (desk, name))
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     let max_trials = per_scenario.values().map(|(_, n)| *n).min().unwrap_or(0);

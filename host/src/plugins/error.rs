@@ -26,6 +26,11 @@ pub enum LoadError {
     /// The grants file (`plugins.toml`) cannot be read or parsed.
     #[error("{path}: the plugin grants are invalid: {reason}")]
     Grants { path: PathBuf, reason: String },
+    /// The desk lists a plugin that the directory does not have.
+    #[error(
+        "{path}: the desk loads the plugin {name}, but there is no {name}.wasm here; build it or fix the name in the desk's `load` list"
+    )]
+    Missing { path: PathBuf, name: String },
     /// Another file already provides a tool with this name.
     #[error("{path}: a tool named {name} is already loaded from {other}; rename one of them")]
     Duplicate {
@@ -45,6 +50,7 @@ impl LoadError {
             | LoadError::Manifest { path, .. }
             | LoadError::InvalidManifest { path, .. }
             | LoadError::Grants { path, .. }
+            | LoadError::Missing { path, .. }
             | LoadError::Duplicate { path, .. } => path,
         }
     }

@@ -255,6 +255,16 @@ impl PluginRegistry {
 
         let mut next = Catalog::default();
         let mut report = ReloadReport::default();
+        // A listed plugin without its file is a failure to see, not a silence.
+        for name in self.only.iter().flatten() {
+            let file = self.dir.join(format!("{name}.wasm"));
+            if !files.contains(&file) {
+                next.failures.push(LoadError::Missing {
+                    path: self.dir.clone(),
+                    name: name.clone(),
+                });
+            }
+        }
         for path in files {
             let bytes = match std::fs::read(&path) {
                 Ok(bytes) => bytes,

@@ -3,24 +3,30 @@
 
 use std::collections::BTreeMap;
 
-/// The values `text` names, in the order of `values`.
+/// The values `text` names, in the order of `values`: by their own names
+/// when it names any ("I am free in the afternoon" is the afternoon, not
+/// also a morning "am"), else by their synonyms.
 pub fn find(
     text: &str,
     values: &[String],
     synonyms: &BTreeMap<String, Vec<String>>,
 ) -> Vec<String> {
     let words = normal(text);
+    let named: Vec<String> = values
+        .iter()
+        .filter(|value| contains_phrase(&words, &normal(value)))
+        .cloned()
+        .collect();
+    if !named.is_empty() {
+        return named;
+    }
     values
         .iter()
         .filter(|value| {
-            std::iter::once(value.as_str())
-                .chain(
-                    synonyms
-                        .get(*value)
-                        .into_iter()
-                        .flatten()
-                        .map(String::as_str),
-                )
+            synonyms
+                .get(*value)
+                .into_iter()
+                .flatten()
                 .any(|phrase| contains_phrase(&words, &normal(phrase)))
         })
         .cloned()
@@ -70,6 +76,11 @@ mod tests {
         assert_eq!(find("any time after work", &values, &synonyms), ["evening"]);
         assert!(find("goodmorning", &values, &synonyms).is_empty());
         assert_eq!(find("morning or evening", &values, &synonyms).len(), 2);
+        let synonyms = BTreeMap::from([("morning".to_string(), vec!["am".to_string()])]);
+        assert_eq!(
+            find("I am free in the afternoon", &values, &synonyms),
+            ["afternoon"]
+        );
         let kinds = vec!["fibre_optic".to_string()];
         assert_eq!(
             find("my fibre optic line", &kinds, &BTreeMap::new()),

@@ -18,7 +18,8 @@ static IN_DAYS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("in n days")
 });
 static WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:(next|this|coming|on)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thurs|fri|sat|sun)\b")
+    // Short forms only after a word that makes them a day ("on sat", not "I sat").
+    Regex::new(r"(?i)\b(?:(?:next|this|coming|on)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:next|this|coming|on)\s+(mon|tue|tues|wed|thu|thurs|fri|sat|sun)\b")
         .expect("weekday")
 });
 const MONTHS: &str = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec";
@@ -118,7 +119,8 @@ pub fn find(text: &str, today: NaiveDate) -> Vec<NaiveDate> {
     }
     for c in WEEKDAY.captures_iter(text) {
         let m = c.get(0).expect("match");
-        let weekday: Option<Weekday> = c[2].parse().ok();
+        let name = c.get(1).or_else(|| c.get(2)).map_or("", |n| n.as_str());
+        let weekday: Option<Weekday> = name.get(..3).and_then(|short| short.parse().ok());
         let date = weekday.map(|w| {
             let ahead = (7 + w.num_days_from_monday() as i64
                 - today.weekday().num_days_from_monday() as i64)
@@ -196,6 +198,9 @@ mod tests {
         assert_eq!(on("2026-07-01"), ["2026-07-01"]);
         assert_eq!(on("tuesday or wednesday"), ["2026-06-16", "2026-06-17"]);
         assert!(on("sometime soon").is_empty());
+        assert_eq!(on("next tues afternoon"), ["2026-06-16"]);
+        assert_eq!(on("on thurs"), ["2026-06-18"]);
+        assert_eq!(on("I sat at home all day, come tomorrow"), ["2026-06-16"]);
         assert!(on("I paid 30 euros").is_empty());
     }
 }

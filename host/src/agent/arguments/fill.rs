@@ -202,7 +202,7 @@ pub fn fits(properties: &[Property], message: &str, today: NaiveDate) -> bool {
 }
 
 /// The answer in `message` to a question for the properties `missing`:
-/// their values, when the message gives every one of them.
+/// the values it gives (some or all of them), or `None` when it gives none.
 pub fn answer(
     properties: &[Property],
     missing: &[String],
@@ -211,17 +211,23 @@ pub fn answer(
 ) -> Option<Map<String, Value>> {
     let mut values = Map::new();
     for name in missing {
-        let property = properties.iter().find(|p| &p.name == name)?;
+        let Some(property) = properties.iter().find(|p| &p.name == name) else {
+            continue;
+        };
         let value = match &property.kind {
             // A free-text answer is the whole message.
             Kind::Text | Kind::Other if missing.len() == 1 => {
-                Value::String(customer_words(message, &property.schema))
+                Some(Value::String(customer_words(message, &property.schema)))
             }
-            _ => find_in(property, message, today).ok()??,
+            _ => find_in(property, message, today).ok().flatten(),
         };
-        values.insert(name.clone(), value);
+        if let Some(value) = value {
+            values.insert(name.clone(), value);
+        }
     }
-    Some(values)
+    // Part of the answer ("Friday" to "which day and window?") is an answer:
+    // what is still missing is asked again.
+    (!values.is_empty()).then_some(values)
 }
 
 /// An identifier the message points to without writing it.

@@ -98,12 +98,12 @@ pub(super) fn qualifies(unit: &Regex, after: &str) -> bool {
 }
 
 /// The ids `text` names with the identifier's noun ("order 1002", "bill
-/// B24001", "#1002"): stricter than [`find`], for reading earlier replies
-/// full of dates and amounts.
+/// B24001", "order #1002"): stricter than [`find`], for reading earlier
+/// replies full of dates, amounts and other references ("handoff #1005").
 pub fn named(text: &str, identifier: &Identifier) -> Vec<String> {
     let nouns: Vec<String> = identifier.all_nouns().map(regex::escape).collect();
     let pattern = format!(
-        r"(?i)(?:\b(?:{})(?:\s+(?:number|no\.?|nr\.?|reference|ref\.?|id|#))?\s*:?\s*#?|#)([\p{{L}}\p{{N}}_\-]+)",
+        r"(?i)\b(?:{})(?:\s+(?:number|no\.?|nr\.?|reference|ref\.?|id|#))?\s*:?\s*#?([\p{{L}}\p{{N}}_\-]+)",
         nouns.join("|")
     );
     let Ok(named) = Regex::new(&pattern) else {

@@ -124,7 +124,7 @@ pre{padding:.6rem;overflow:auto} .route{border:1px solid #dde2ea;border-radius:8
 </style></head><body>
 <h1>deskhand API</h1>
 <p>Every <code>/v1</code> route needs <code>Authorization: Bearer KEY</code>. The machine-readable document is at <a href="/openapi.json">/openapi.json</a>; the chat page is at <a href="/">/</a>.</p>
-<pre>curl -s localhost:8080/v1/chat -H 'Authorization: Bearer demo-C001' \
+<pre>curl -s localhost:8080/v1/chat -H 'Authorization: Bearer YOUR_KEY' \
   -H 'Content-Type: application/json' -d '{"message":"hello"}'</pre>
 <div id="routes">Loading…</div>
 <script>

@@ -29,8 +29,8 @@ struct Args {
     /// The time window of the visit.
     #[schemars(extend("x-deskhand" = {
         "synonyms": {
-            "morning": ["am", "before noon", "early"],
-            "afternoon": ["pm", "after lunch"],
+            "morning": ["a.m.", "before noon", "first thing"],
+            "afternoon": ["p.m.", "after lunch"],
             "evening": ["after work", "tonight"]
         }
     }))]

@@ -32,7 +32,7 @@ struct Args {
     #[schemars(extend("format" = "date"))]
     date: String,
     /// The time of day.
-    #[schemars(extend("x-deskhand" = {"synonyms": {"morning": ["am", "early"], "afternoon": ["pm", "after lunch"]}}))]
+    #[schemars(extend("x-deskhand" = {"synonyms": {"morning": ["before noon", "first thing"], "afternoon": ["after lunch"]}}))]
     slot: Slot,
     /// The address the nurse should come to.
     #[schemars(length(min = 5, max = 200))]
