@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tracing::info_span;
 
 use super::agent::Agent;
-use super::arguments::{Kind, properties};
+use super::arguments::Kind;
 use super::error::AgentError;
 use super::state::TurnState;
 use super::trace::{StepKind, StepTimer};
@@ -118,7 +118,6 @@ impl Agent {
                     .map(|p| p.manifest().result.source().clone())
                     .unwrap_or(Value::Null);
                 turn.say(&self.replies.describe(tool, &schema, &value));
-                turn.succeeded.push(tool.to_string());
                 Ok(Acted::Finished)
             }
             Ok(GatedCall::Stopped { decision }) => {
@@ -174,10 +173,8 @@ impl Agent {
         tool: &str,
         args: &Value,
     ) -> Result<Option<(String, String)>, AgentError> {
-        let Some(plugin) = self.gate.tools().get(tool) else {
-            return Ok(None);
-        };
-        for property in properties(plugin.manifest().params.source()) {
+        let view = self.tools_view();
+        for property in view.properties(tool) {
             let Kind::Identifier(identifier) = &property.kind else {
                 continue;
             };
@@ -200,9 +197,9 @@ impl Agent {
 
     /// What a call is about: its first identifier argument, as (noun, id).
     pub(super) fn subject(&self, tool: &str, args: &Value) -> Option<(String, String)> {
-        let plugin = self.gate.tools().get(tool)?;
-        properties(plugin.manifest().params.source())
-            .into_iter()
+        self.tools_view()
+            .properties(tool)
+            .iter()
             .find_map(|property| match &property.kind {
                 Kind::Identifier(identifier) => args
                     .get(&property.name)

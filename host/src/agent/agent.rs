@@ -21,16 +21,16 @@ use super::error::AgentError;
 use super::input::clean_message;
 use super::reply::Replies;
 use super::router::{Route, Router};
-use super::sentences::SentenceCheck;
 use super::settings::{AgentSettings, Variant};
 use super::state::TurnState;
+use super::tools_view::ToolsView;
 use super::trace::{StepKind, StepTimer};
 use super::turn::{TurnEvent, TurnOutcome, TurnStream};
 use super::waiting::{Answered, Pending};
 use crate::clock::Clock;
 use crate::desk::Desk;
 use crate::llm::Engine;
-use crate::plugins::{Catalog, CustomerScope};
+use crate::plugins::CustomerScope;
 use crate::policy::PolicyGate;
 use crate::retrieval::{Embedder, KnowledgeBase};
 use crate::store::{ConversationRecord, ConversationStore, Message, RecordStore, Role};
@@ -44,8 +44,8 @@ pub struct Agent {
     pub(super) desk: Arc<Desk>,
     /// Renders tool results.
     pub(super) replies: Replies,
-    /// The checks on model sentences, for the catalog they were made from.
-    pub(super) sentence_checks: parking_lot::Mutex<Option<(Arc<Catalog>, Arc<SentenceCheck>)>>,
+    /// What the agent reads from the tools loaded now, made once per catalog.
+    pub(super) tools_view: parking_lot::Mutex<Option<Arc<ToolsView>>>,
     pub(super) knowledge: Option<Arc<KnowledgeBase>>,
     pub(super) gate: Arc<PolicyGate>,
     pub(super) records: Arc<dyn RecordStore>,
@@ -82,18 +82,19 @@ impl Agent {
         &self.desk
     }
 
-    /// The checks on model sentences for the tools loaded now.
-    pub(super) fn sentence_check(&self) -> Arc<SentenceCheck> {
+    /// What the agent reads from the tools loaded now (their argument kinds,
+    /// action words and the sentence checks), rebuilt when the catalog changes.
+    pub(super) fn tools_view(&self) -> Arc<ToolsView> {
         let catalog = self.gate.tools().catalog();
-        let mut cached = self.sentence_checks.lock();
-        if let Some((made_for, check)) = cached.as_ref()
-            && Arc::ptr_eq(made_for, &catalog)
+        let mut cached = self.tools_view.lock();
+        if let Some(view) = cached.as_ref()
+            && view.is_for(&catalog)
         {
-            return check.clone();
+            return view.clone();
         }
-        let check = Arc::new(SentenceCheck::new(&catalog, &self.desk.claims));
-        *cached = Some((catalog, check.clone()));
-        check
+        let view = Arc::new(ToolsView::new(catalog, &self.desk.claims));
+        *cached = Some(view.clone());
+        view
     }
 
     /// The tools behind their policies.

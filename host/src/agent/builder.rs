@@ -147,7 +147,7 @@ impl AgentBuilder {
             clock: self.clock.unwrap_or_else(Clock::system),
             runtime,
             settings: self.settings,
-            sentence_checks: Default::default(),
+            tools_view: Default::default(),
             turn_locks: Default::default(),
         }))
     }

@@ -45,6 +45,7 @@ mod settings;
 mod spelling;
 mod state;
 mod tool;
+mod tools_view;
 mod trace;
 mod turn;
 mod voice;

@@ -58,19 +58,20 @@ impl Agent {
                 mut args,
                 missing,
             } => {
-                let Some(plugin) = self.gate.tools().get(&tool) else {
+                if self.gate.tools().get(&tool).is_none() {
                     return Ok(Answered::NewRequest);
-                };
+                }
                 if language::yes_or_no(message) == Answer::No || !is_an_answer(message) {
                     return Ok(Answered::NewRequest);
                 }
-                let properties = arguments::properties(plugin.manifest().params.source());
+                let view = self.tools_view();
+                let properties = view.properties(&tool);
                 let request = if request.is_empty() {
                     message.to_string()
                 } else {
                     request
                 };
-                match arguments::answer(&properties, &missing, message, self.clock.today()) {
+                match arguments::answer(properties, &missing, message, self.clock.today()) {
                     Some(values) => {
                         args.extend(values);
                         // The original request goes on, with what is known now.
@@ -79,7 +80,7 @@ impl Agent {
                     }
                     // "My last one": a reference the request resolves with
                     // the answer read into it.
-                    None if points_to_latest(&properties, &missing, message) => {
+                    None if points_to_latest(properties, &missing, message) => {
                         let combined = format!("{request} {message}");
                         self.use_tool(turn, scope, &tool, &combined, history, &args)?;
                         Ok(Answered::Done)

@@ -13,6 +13,7 @@ use super::language;
 use super::router::{Route, RouteDecision, RouteScore};
 use super::sentences;
 use super::state::TurnState;
+use super::tools_view::ToolsView;
 use super::trace::{StepKind, StepTimer};
 use crate::llm::ChatMessage;
 use crate::plugins::Effect;
@@ -79,8 +80,9 @@ impl Agent {
         scores: Vec<RouteScore>,
     ) -> Result<RouteDecision, AgentError> {
         let thresholds = self.desk.thresholds;
-        let references = self.references(message);
-        let signals = self.tool_signals(message);
+        let view = self.tools_view();
+        let references = self.references(&view, message);
+        let signals = self.tool_signals(&view, message);
         let names_something = !references.tools.is_empty();
         let mut tie_broken_by_model = false;
         // "Human" needs someone to be asked for; otherwise the next route.
@@ -221,61 +223,37 @@ impl Agent {
 
     /// What `message` says about each tool: whether it names the tool's
     /// action, its description's first word, or carries its values.
-    fn tool_signals(&self, message: &str) -> Vec<ToolSignal> {
+    fn tool_signals(&self, view: &ToolsView, message: &str) -> Vec<ToolSignal> {
         let today = self.clock.today();
-        self.gate
-            .tools()
-            .catalog()
-            .plugins()
-            .map(|plugin| {
-                let manifest = plugin.manifest();
-                let stems = sentences::action_stems(&manifest.name, &manifest.description);
-                let name_words: Vec<&str> = manifest.name.split('_').collect();
-                // An action is a word the name and the description share.
-                let verbs: Vec<String> = stems
-                    .iter()
-                    .filter(|s| name_words.iter().any(|w| w.starts_with(s.as_str())))
-                    .filter(|s| manifest.description.to_lowercase().starts_with(s.as_str()))
-                    .cloned()
-                    .collect();
-                let properties = arguments::properties(manifest.params.source());
-                let specific = properties.iter().any(|p| {
-                    p.required
-                        && matches!(
-                            p.kind,
-                            Kind::Amount { .. } | Kind::Date | Kind::Choice { .. }
-                        )
-                });
-                ToolSignal {
-                    tool: manifest.name.clone(),
-                    named: !verbs.is_empty() && sentences::uses_stem(message, &verbs),
-                    described: sentences::uses_stem(message, &stems),
-                    fits: specific && arguments::fits(&properties, message, today),
-                }
+        view.tools()
+            .map(|(name, tool)| ToolSignal {
+                tool: name.clone(),
+                named: !tool.verbs.is_empty() && sentences::uses_stem(message, &tool.verbs),
+                described: sentences::uses_stem(message, &tool.stems),
+                fits: tool.specific && arguments::fits(&tool.properties, message, today),
             })
             .collect()
     }
 
     /// Which tools' identifiers `message` writes or points to, and which
     /// tools need one it does not give.
-    fn references(&self, message: &str) -> References {
+    fn references(&self, view: &ToolsView, message: &str) -> References {
         let mut references = References {
             tools: Vec::new(),
             lacking: Vec::new(),
         };
-        for plugin in self.gate.tools().catalog().plugins() {
-            let manifest = plugin.manifest();
-            for property in arguments::properties(manifest.params.source()) {
+        for (name, tool) in view.tools() {
+            for property in &tool.properties {
                 let Kind::Identifier(identifier) = &property.kind else {
                     continue;
                 };
                 let given = !identifiers::find(message, identifier).is_empty()
                     || identifiers::mentions_latest(message, identifier);
                 if given || identifiers::mentions_own(message, identifier) {
-                    references.tools.push(manifest.name.clone());
+                    references.tools.push(name.clone());
                 }
                 if !given && property.required {
-                    references.lacking.push(manifest.name.clone());
+                    references.lacking.push(name.clone());
                 }
             }
         }

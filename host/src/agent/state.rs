@@ -25,9 +25,6 @@ pub(super) struct TurnState<'a> {
     pub(super) prompt_tokens: usize,
     pub(super) generated_tokens: usize,
     pub(super) first_token_ms: Option<f64>,
-    /// Tools that ran and succeeded in this turn (their actions may be
-    /// spoken of).
-    pub(super) succeeded: Vec<String>,
 }
 
 impl<'a> TurnState<'a> {
@@ -48,8 +45,17 @@ impl<'a> TurnState<'a> {
             prompt_tokens: 0,
             generated_tokens: 0,
             first_token_ms: None,
-            succeeded: Vec::new(),
         }
+    }
+
+    /// The tools that ran and succeeded in this turn (their actions may be
+    /// spoken of); lookups made to fill arguments are not among them.
+    pub(super) fn succeeded(&self) -> Vec<String> {
+        self.tools
+            .iter()
+            .filter(|t| t.executed && t.error.is_none() && !t.lookup)
+            .map(|t| t.tool.clone())
+            .collect()
     }
 
     pub(super) fn step(&mut self, step: Step) {

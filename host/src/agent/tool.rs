@@ -84,9 +84,9 @@ impl Agent {
         let mut customer_text: Vec<&str> = history.iter().step_by(2).map(String::as_str).collect();
         customer_text.push(message);
         let customer_text = customer_text.join("\n");
-        let properties = arguments::properties(plugin.manifest().params.source());
+        let view = self.tools_view();
         let filled = arguments::fill(
-            &properties,
+            view.properties(tool),
             given,
             &ArgumentContext {
                 message,
@@ -171,7 +171,7 @@ impl Agent {
         if turn.pending.is_some() || turn.handoff_id.is_some() {
             return;
         }
-        if turn.succeeded.is_empty() {
+        if turn.succeeded().is_empty() {
             turn.say(super::voice::OFFER_OF_HELP);
         } else {
             self.closing_line(turn);

@@ -75,7 +75,10 @@ impl Agent {
             }
         };
         let sentence = sentences::first_sentence(&text).to_string();
-        let checked = self.sentence_check().check(&sentence, &turn.succeeded);
+        let checked = self
+            .tools_view()
+            .sentences
+            .check(&sentence, &turn.succeeded());
         if let Some(stats) = &stats {
             turn.prompt_tokens += stats.prompt_tokens;
             turn.generated_tokens += stats.generated_tokens;

@@ -101,11 +101,11 @@ pub fn seed_data(
     origin: &str,
     now: i64,
 ) -> Result<Seeded, StoreError> {
-    let file = data.clone();
     let mut collections = BTreeMap::new();
-    for (name, rows) in file.collections {
+    for (name, rows) in &data.collections {
         let mut records = Vec::with_capacity(rows.len());
-        for (index, mut row) in rows.into_iter().enumerate() {
+        for (index, row) in rows.iter().enumerate() {
+            let mut row = row.clone();
             let here = || format!("{origin}: {name}[{index}]");
             let customer_id = match row.remove("customer") {
                 Some(Value::String(id)) => id,
@@ -135,13 +135,13 @@ pub fn seed_data(
                 data,
             });
         }
-        collections.insert(name, records);
+        collections.insert(name.clone(), records);
     }
-    for customer in &file.customers {
+    for customer in &data.customers {
         store.upsert_customer(customer)?;
     }
     let mut seeded = Seeded {
-        customers: file.customers.len(),
+        customers: data.customers.len(),
         rows: BTreeMap::new(),
     };
     for (name, rows) in &collections {
