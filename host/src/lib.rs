@@ -18,6 +18,7 @@
 //!   constrained JSON output and a prefix cache;
 //! * [`retrieval`]: sentence embeddings for the knowledge base;
 //! * [`server`]: the HTTP API, web chat page and metrics of `deskhand serve`;
+//! * [`tune`]: LoRA fine-tuning of the chat model on CPU;
 //! * [`eval`]: scripted scenarios run against the agent, scored and reported;
 //! * [`clock`]: the business clock, fixed in tests and scenarios;
 //! * [`config`]: where things live on disk;
@@ -40,4 +41,5 @@ pub mod policy;
 pub mod retrieval;
 pub mod server;
 pub mod store;
+pub mod tune;
 pub mod watch;

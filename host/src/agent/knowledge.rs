@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::agent::Agent;
 use super::error::AgentError;
+use super::prompts;
 use super::settings::Variant;
 use super::state::TurnState;
 use super::trace::{StepKind, StepTimer};
@@ -144,10 +145,7 @@ impl Agent {
         message: &str,
         history: &[String],
     ) -> Result<(), AgentError> {
-        let mut system = format!(
-            "You are {}. Answer the customer politely, briefly and truthfully.",
-            self.desk.voice.persona
-        );
+        let mut passages = Vec::new();
         if self.settings.variant == Variant::RagOnly
             && let Some(knowledge) = &self.knowledge
         {
@@ -161,11 +159,9 @@ impl Agent {
                 format!("{} passages", hits.len()),
                 json!({"used": turn.retrieved}),
             ));
-            system.push_str(" Use these passages from the help centre:\n");
-            for hit in &hits {
-                system.push_str(&format!("\n{}\n", hit.text));
-            }
+            passages = hits.into_iter().map(|h| h.text).collect();
         }
+        let system = prompts::model_only_system(&self.desk.voice.persona, &passages);
         let mut messages = vec![ChatMessage::new("system", system)];
         for (i, text) in history.iter().enumerate().rev().take(6).rev() {
             messages.push(ChatMessage::new(

@@ -37,6 +37,7 @@ mod input;
 mod knowledge;
 pub mod language;
 mod pending;
+pub mod prompts;
 mod reply;
 mod router;
 mod routing;

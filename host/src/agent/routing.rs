@@ -10,12 +10,12 @@ use super::agent::Agent;
 use super::arguments::{self, Kind, identifiers};
 use super::error::AgentError;
 use super::language;
+use super::prompts;
 use super::router::{Route, RouteDecision, RouteScore};
 use super::sentences;
 use super::state::TurnState;
 use super::tools_view::ToolsView;
 use super::trace::{StepKind, StepTimer};
-use crate::llm::ChatMessage;
 use crate::plugins::Effect;
 
 /// How close a lower route must be for a rule to prefer it.
@@ -266,26 +266,10 @@ impl Agent {
         let message: String = message.chars().take(400).collect();
         let labels: Vec<String> = options.iter().map(|r| self.describe_route(r)).collect();
         let prompt = self.engine.chat_prompt(
-            &[
-                ChatMessage::new(
-                    "system",
-                    format!(
-                        "You sort the customer messages of {}. Answer with the option that fits \
-                         the message best.",
-                        self.desk.name
-                    ),
-                ),
-                ChatMessage::new(
-                    "user",
-                    format!(
-                        "Message: \"{message}\"\nOption A: {}\nOption B: {}\nWhich option fits?",
-                        labels[0], labels[1]
-                    ),
-                ),
-            ],
+            &prompts::tie_break(&self.desk.name, &message, &labels[0], &labels[1]),
             1,
         )?;
-        let choice = self.engine.choose(prompt, &["Option A", "Option B"])?;
+        let choice = self.engine.choose(prompt, &prompts::TIE_BREAK_OPTIONS)?;
         Ok(options[choice.best].clone())
     }
 
@@ -297,11 +281,11 @@ impl Agent {
                 .gate
                 .tools()
                 .get(name)
-                .map(|p| format!("use the tool {name}: {}", p.manifest().description))
-                .unwrap_or_else(|| format!("use the tool {name}")),
+                .map(|p| prompts::tool_route(name, Some(&p.manifest().description)))
+                .unwrap_or_else(|| prompts::tool_route(name, None)),
             Route::Knowledge => voice.knowledge_route.clone(),
-            Route::SmallTalk => "a greeting, thanks or goodbye".into(),
-            Route::Human => "the customer wants to talk to a person".into(),
+            Route::SmallTalk => prompts::SMALL_TALK_ROUTE.into(),
+            Route::Human => prompts::HUMAN_ROUTE.into(),
             Route::OutOfScope => voice.out_of_scope_route.clone(),
         }
     }

@@ -10,11 +10,11 @@ use super::act::Acted;
 use super::agent::Agent;
 use super::arguments::{self, ArgumentContext, Filled, Latest};
 use super::error::AgentError;
+use super::prompts;
 use super::state::TurnState;
 use super::trace::{Step, StepKind, StepTimer};
 use super::turn::ToolOutcome;
 use super::waiting::Pending;
-use crate::llm::ChatMessage;
 use crate::plugins::CustomerScope;
 use crate::policy::{GatedCall, ToolCall};
 
@@ -57,18 +57,12 @@ impl Agent {
             let prompt = self
                 .engine
                 .chat_prompt(
-                    &[
-                        ChatMessage::new(
-                            "system",
-                            format!(
-                                "Fill in the arguments of the tool {} ({}) from the customer's \
-                                 messages. Use only what the customer wrote.",
-                                plugin.name(),
-                                plugin.manifest().description
-                            ),
-                        ),
-                        ChatMessage::new("user", format!("{}\n{message}", recent.join("\n"))),
-                    ],
+                    &prompts::argument_fill(
+                        plugin.name(),
+                        &plugin.manifest().description,
+                        &recent,
+                        message,
+                    ),
                     0,
                 )
                 .ok()?;

@@ -91,6 +91,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "DESKHAND_MODEL", value_name = "PATH.gguf")]
     pub model: Option<PathBuf>,
 
+    /// A LoRA adapter for the chat model: a PEFT folder (adapter_model.safetensors + adapter_config.json) or a GGUF LoRA file; default: the desk's [model] adapter.
+    #[arg(long, global = true, env = "DESKHAND_ADAPTER", value_name = "PATH")]
+    pub adapter: Option<PathBuf>,
+
     /// A sentence-embedding model folder (config.json, tokenizer.json, model.safetensors).
     #[arg(long, global = true, env = "DESKHAND_EMBEDDER", value_name = "DIR")]
     pub embedder: Option<PathBuf>,
@@ -237,11 +241,40 @@ impl GlobalArgs {
         Embedder::load(&dir).with_context(|| format!("loading the embedder {}", dir.display()))
     }
 
-    /// Loads the chat model into an engine.
+    /// The LoRA adapter to add to the chat model: `--adapter`, or the
+    /// desk's `[model] adapter`.
+    pub fn adapter_path(&self) -> anyhow::Result<Option<PathBuf>> {
+        let path = match &self.adapter {
+            Some(path) => Some(path.clone()),
+            None => self.desk()?.adapter,
+        };
+        if let Some(path) = &path {
+            anyhow::ensure!(
+                path.exists(),
+                "the adapter {} does not exist; train one with `deskhand tune` or fix --adapter / [model] adapter",
+                path.display()
+            );
+        }
+        Ok(path)
+    }
+
+    /// Loads the chat model into an engine, with the adapter if one is set.
     pub fn load_engine(&self) -> anyhow::Result<Engine> {
         let path = self.chat_model_path()?;
-        Engine::load(EngineConfig::new(&path))
-            .with_context(|| format!("loading the model {}", path.display()))
+        let adapter = self.adapter_path()?;
+        let context = match &adapter {
+            Some(a) => format!(
+                "loading the model {} with the adapter {}",
+                path.display(),
+                a.display()
+            ),
+            None => format!("loading the model {}", path.display()),
+        };
+        let config = EngineConfig {
+            adapter,
+            ..EngineConfig::new(&path)
+        };
+        Engine::load(config).context(context)
     }
 
     /// The sandbox every plugin and policy of this process runs in.

@@ -15,6 +15,7 @@ mod scaffold;
 mod serve;
 mod store;
 mod tools;
+mod tune;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,6 +71,8 @@ enum Command {
     /// Scaffold a new policy from the template.
     #[command(subcommand)]
     Policy(scaffold::PolicyCommand),
+    /// Train a LoRA adapter for the desk's chat model on CPU (PEFT and GGUF files).
+    Tune(tune::TuneArgs),
     /// Measure speed and print the numbers.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -121,6 +124,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Data(command) => data::run(&cli.global, command),
         Command::Plugin(command) => scaffold::run_plugin(&cli.global, command),
         Command::Policy(command) => scaffold::run_policy(&cli.global, command),
+        Command::Tune(args) => tune::run(&cli.global, args),
         Command::Bench(command) => bench::run(&cli.global, command),
     }
 }

@@ -26,6 +26,8 @@ pub struct DeskFile {
     pub data: DataSection,
     #[serde(default)]
     pub eval: EvalSection,
+    #[serde(default)]
+    pub model: ModelSection,
 }
 
 /// `[business]`: who the desk answers for.
@@ -141,4 +143,12 @@ pub struct EvalSection {
     pub scenarios: Option<Vec<String>>,
     /// Labelled retrieval questions; default `retrieval/questions.yaml`.
     pub retrieval: Option<String>,
+}
+
+/// `[model]`: how the desk's chat model is adapted.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSection {
+    /// A LoRA adapter (PEFT folder or GGUF LoRA file), relative to the desk.
+    pub adapter: Option<String>,
 }

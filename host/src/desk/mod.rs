@@ -124,6 +124,8 @@ pub struct Desk {
     pub retrieval: PathBuf,
     /// Reply templates, `<tool>.j2`, overriding the tools' own.
     pub replies: PathBuf,
+    /// A LoRA adapter for the chat model (`[model] adapter`), if set.
+    pub adapter: Option<PathBuf>,
 }
 
 impl Desk {
@@ -239,6 +241,7 @@ impl Desk {
             scenarios,
             retrieval: at(file.eval.retrieval.as_ref(), "retrieval/questions.yaml"),
             replies: dir.join("replies"),
+            adapter: file.model.adapter.as_ref().map(|a| dir.join(a)),
         })
     }
 }

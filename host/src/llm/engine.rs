@@ -35,6 +35,8 @@ pub struct EngineConfig {
     pub prefix_cache_entries: usize,
     /// What runs the forward pass (default [`Backend::detect`]).
     pub backend: Backend,
+    /// A LoRA adapter (PEFT folder or GGUF LoRA file) added to the model.
+    pub adapter: Option<PathBuf>,
 }
 
 impl EngineConfig {
@@ -45,6 +47,7 @@ impl EngineConfig {
             queue_limit: 8,
             prefix_cache_entries: 4,
             backend: Backend::detect(),
+            adapter: None,
         }
     }
 }
@@ -64,6 +67,8 @@ pub struct ModelInfo {
     pub prefix_cache: bool,
     /// What runs the forward pass, e.g. "native avx512, 2 threads".
     pub engine: String,
+    /// The LoRA adapter added to the model, if any.
+    pub adapter: Option<PathBuf>,
 }
 
 /// The language model: tokenizer, chat template and a worker thread.
@@ -92,7 +97,10 @@ impl Engine {
         let architecture: Architecture = file.architecture;
         let name = file.str("general.name").map(str::to_string);
         let context_length = file.context_length().unwrap_or(2048);
-        let model = Transformer::load_with(file, config.backend)?;
+        let mut model = Transformer::load_with(file, config.backend)?;
+        if let Some(adapter) = &config.adapter {
+            model.apply_adapter(adapter)?;
+        }
         let context_length = model
             .max_positions()
             .map_or(context_length, |cap| context_length.min(cap));
@@ -105,6 +113,7 @@ impl Engine {
             template_from_model: template.from_model,
             prefix_cache: model.snapshot().is_some(),
             engine: model.engine(),
+            adapter: config.adapter.clone(),
         };
         let constraints = ConstraintCompiler::new(tokenizer.clone())?;
         let (jobs, queue) = mpsc::sync_channel(config.queue_limit.max(1));

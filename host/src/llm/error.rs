@@ -34,6 +34,9 @@ pub enum LlmError {
     /// The forward pass failed.
     #[error("the model failed while generating: {0}")]
     Inference(String),
+    /// A LoRA adapter could not be read or does not fit the model.
+    #[error(transparent)]
+    Adapter(#[from] super::adapter::AdapterError),
     /// Fetching a model package failed; the message says how to do it by hand.
     #[error("{0}")]
     Fetch(String),

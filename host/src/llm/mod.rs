@@ -1,5 +1,7 @@
 //! The local language model, run with candle.
 //!
+//! * [`adapter`]: LoRA adapters (PEFT and GGUF files), added to the native
+//!   engine's projections;
 //! * [`models`]: fetching the default models from their PyPI packages into a
 //!   verified cache;
 //! * [`GgufFile`] and [`Transformer`]: a GGUF model (llama, qwen2, qwen3,
@@ -12,6 +14,7 @@
 //!   streaming [`Event`]s, with JSON output constrained by a JSON Schema
 //!   ([`ConstraintCompiler`], llguidance) and scoring of fixed choices.
 
+pub mod adapter;
 mod constraint;
 mod engine;
 mod error;
@@ -34,6 +37,7 @@ pub use error::LlmError;
 pub use generation::{Choice, Event, FinishReason, Generation, GenerationStats, Output, Prompt};
 pub use gguf::{Architecture, GgufFile};
 pub use model::{Backend, Transformer};
+pub use native::NativeConfig;
 pub use sampler::{Sampler, SamplingParams};
 pub use stream::TextStream;
 pub use synthetic::SyntheticModel;

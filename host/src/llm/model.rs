@@ -4,6 +4,7 @@
 //! run natively on deskhand's kernels ([`super::native`]); Gemma 3, and any
 //! model when [`Backend::Candle`] is asked for, run on candle's models.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use candle_core::{Device, Tensor};
@@ -12,6 +13,7 @@ use candle_transformers::models::{
 };
 use deskhand_kernels::Isa;
 
+use super::adapter::{Adapter, QkLayout};
 use super::error::LlmError;
 use super::gguf::{Architecture, GgufFile};
 use super::native::{Compute, NativeError, NativeModel};
@@ -148,6 +150,26 @@ impl Transformer {
             .squeeze(0)?
             .to_dtype(candle_core::DType::F32)?
             .to_vec1::<f32>()?)
+    }
+
+    /// Adds the LoRA adapter at `path` (a PEFT folder or a GGUF LoRA file)
+    /// to the model's projections, as a low-rank delta beside the base
+    /// weights. Only the native engine runs adapters.
+    pub fn apply_adapter(&mut self, path: &Path) -> Result<(), LlmError> {
+        let Transformer::Native(model) = self else {
+            return Err(LlmError::Adapter(super::adapter::AdapterError::Mismatch(
+                "adapters run on the native engine (llama, Qwen 2, Qwen 3); this model runs on candle".into(),
+            )));
+        };
+        let config = model.config();
+        let layout = QkLayout {
+            architecture: config.architecture,
+            heads: config.heads,
+            kv_heads: config.kv_heads,
+        };
+        let adapter = Adapter::load(path, &layout)?;
+        model.set_adapter(adapter)?;
+        Ok(())
     }
 
     /// A copy of the model and its cache as they are now, if the architecture

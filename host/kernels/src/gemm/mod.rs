@@ -49,6 +49,28 @@ impl PanelMatrix {
         panels
     }
 
+    /// Packs an f32 matrix `W[N×K]` given row by row (`rows.len() == n·k`),
+    /// in parallel: the frozen weights of a training pass, which are not
+    /// quantised.
+    pub fn from_rows(n: usize, k: usize, rows: &[f32], pool: &Pool) -> Self {
+        assert_eq!(rows.len(), n * k, "a {n}×{k} matrix needs {} values", n * k);
+        let mut data = vec![0.0; n.div_ceil(NR) * k * NR];
+        if k > 0 {
+            pool.for_chunks_mut(&mut data, k * NR, 1, |first, chunk| {
+                for (p, panel) in chunk.chunks_mut(k * NR).enumerate() {
+                    let p = first + p;
+                    for j in 0..NR.min(n - p * NR) {
+                        let row = &rows[(p * NR + j) * k..][..k];
+                        for (kk, &v) in row.iter().enumerate() {
+                            panel[kk * NR + j] = v;
+                        }
+                    }
+                }
+            });
+        }
+        PanelMatrix { n, k, data }
+    }
+
     /// Re-packs `w` into this matrix, reusing its memory (prefill of models
     /// too large to keep panels for).
     pub fn fill_from(&mut self, w: &QuantMatrix, pool: &Pool) {

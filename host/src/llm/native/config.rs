@@ -3,6 +3,7 @@
 use deskhand_kernels::RopeStyle;
 
 use super::error::NativeError;
+use crate::llm::adapter::Target;
 use crate::llm::gguf::{Architecture, GgufFile};
 
 /// Positions the rotary tables cover at most: longer prompts get a clear
@@ -123,5 +124,16 @@ impl NativeConfig {
     /// Width of the key (and of the value) projection.
     pub fn kv_width(&self) -> usize {
         self.kv_heads * self.head_dim
+    }
+
+    /// `(outputs, inputs)` of a projection.
+    pub fn projection_shape(&self, target: Target) -> (usize, usize) {
+        match target {
+            Target::Query => (self.query_width(), self.hidden),
+            Target::Key | Target::Value => (self.kv_width(), self.hidden),
+            Target::Output => (self.hidden, self.query_width()),
+            Target::Gate | Target::Up => (self.feed_forward, self.hidden),
+            Target::Down => (self.hidden, self.feed_forward),
+        }
     }
 }

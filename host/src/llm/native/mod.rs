@@ -14,5 +14,6 @@ mod error;
 mod model;
 mod weights;
 
+pub use config::NativeConfig;
 pub use error::NativeError;
 pub use model::{Compute, NativeModel};

@@ -20,6 +20,7 @@ use deskhand_kernels::{Isa, LayerCache, PanelMatrix, Pool, QuantizedVector, Rope
 use super::config::NativeConfig;
 use super::error::NativeError;
 use super::weights::{self, Linear, Weights};
+use crate::llm::adapter::{Adapter, AdapterError, LowRank, Target};
 use crate::llm::error::LlmError;
 use crate::llm::gguf::GgufFile;
 
@@ -80,6 +81,8 @@ pub struct NativeModel {
     compute: Arc<Compute>,
     caches: Vec<LayerCache>,
     scratch: Scratch,
+    /// A LoRA adapter added to the projections' outputs.
+    adapter: Option<Arc<Adapter>>,
 }
 
 impl Clone for NativeModel {
@@ -92,6 +95,7 @@ impl Clone for NativeModel {
             compute: self.compute.clone(),
             caches: self.caches.clone(),
             scratch: Scratch::default(),
+            adapter: self.adapter.clone(),
         }
     }
 }
@@ -138,7 +142,23 @@ impl NativeModel {
             compute,
             caches,
             scratch: Scratch::default(),
+            adapter: None,
         })
+    }
+
+    /// Adds `adapter`'s low-rank deltas to every projection it adapts,
+    /// after checking that it was made for a model of this shape.
+    pub fn set_adapter(&mut self, adapter: Adapter) -> Result<(), AdapterError> {
+        let config = self.config.clone();
+        adapter.check_against(&|target| config.projection_shape(target), config.layers)?;
+        self.adapter = Some(Arc::new(adapter));
+        self.clear();
+        Ok(())
+    }
+
+    /// The configuration read from the file.
+    pub fn config(&self) -> &NativeConfig {
+        &self.config
     }
 
     /// The kernels in use.
@@ -211,6 +231,11 @@ impl NativeModel {
     }
 
     fn run(&mut self, tokens: &[u32], position: usize) -> Vec<f32> {
+        let adapter = self.adapter.clone();
+        let delta = |layer: usize, target: Target| -> Option<(&LowRank, f32)> {
+            let adapter = adapter.as_deref()?;
+            Some((adapter.get(layer, target)?, adapter.scale()))
+        };
         let config = self.config.clone();
         let weights = self.weights.clone();
         let compute = self.compute.clone();
@@ -231,7 +256,7 @@ impl NativeModel {
             kv: config.kv_heads,
             dim: config.head_dim,
         };
-        for (layer, cache) in weights.layers.iter().zip(&mut self.caches) {
+        for (index, (layer, cache)) in weights.layers.iter().zip(&mut self.caches).enumerate() {
             // Attention.
             normalize_rows(
                 &s.hidden,
@@ -250,6 +275,15 @@ impl NativeModel {
                 false,
                 &mut s.work,
             );
+            for (target, offset) in [
+                (Target::Query, 0),
+                (Target::Key, qw),
+                (Target::Value, qw + kvw),
+            ] {
+                if let Some((d, scale)) = delta(index, target) {
+                    d.add_to(&s.normed, &mut s.qkv, qkv_width, offset, scale);
+                }
+            }
             for (i, row) in s.qkv.chunks_mut(qkv_width).enumerate() {
                 let (queries, rest) = row.split_at_mut(qw);
                 let (keys, values) = rest.split_at_mut(kvw);
@@ -289,6 +323,9 @@ impl NativeModel {
                 true,
                 &mut s.work,
             );
+            if let Some((d, scale)) = delta(index, Target::Output) {
+                d.add_to(&s.attended, &mut s.hidden, hidden, 0, scale);
+            }
 
             // Feed-forward.
             normalize_rows(
@@ -308,6 +345,11 @@ impl NativeModel {
                 false,
                 &mut s.work,
             );
+            for (target, offset) in [(Target::Gate, 0), (Target::Up, ffn)] {
+                if let Some((d, scale)) = delta(index, target) {
+                    d.add_to(&s.normed, &mut s.gate_up, 2 * ffn, offset, scale);
+                }
+            }
             s.activated.resize(m * ffn, 0.0);
             for (out, row) in s.activated.chunks_mut(ffn).zip(s.gate_up.chunks(2 * ffn)) {
                 let (gate, up) = row.split_at(ffn);
@@ -323,6 +365,9 @@ impl NativeModel {
                 true,
                 &mut s.work,
             );
+            if let Some((d, scale)) = delta(index, Target::Down) {
+                d.add_to(&s.activated, &mut s.hidden, hidden, 0, scale);
+            }
         }
 
         let last = &s.hidden[(m - 1) * hidden..];
