@@ -25,7 +25,7 @@ fn peft_logits(
     let tokens_path = dir.path().join("tokens.json");
     let out = dir.path().join("out.json");
     std::fs::write(&tokens_path, serde_json::to_string(tokens).unwrap()).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/peft_logits.py");
+    let script = deskhand::tune::peer::scripts_dir().join("peft_logits.py");
     let run = Command::new(python)
         .arg(script)
         .args([

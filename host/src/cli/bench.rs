@@ -30,6 +30,8 @@ pub enum BenchCommand {
     /// first token, memory; for the chat model (`--model PATH.gguf` measures another file) and a
     /// random-weight Qwen 3 model the benchmark writes itself.
     Llm(super::bench_llm::LlmBenchArgs),
+    /// LoRA training tokens/s on the chat model beside PyTorch + PEFT (same data, threads, rank).
+    Tune(super::bench_tune::TuneBenchArgs),
     /// Knowledge-base query latency (embedding included) per mode, and ingest throughput.
     Kb {
         /// Measured queries per mode.
@@ -52,6 +54,7 @@ pub fn run(global: &GlobalArgs, command: BenchCommand) -> anyhow::Result<ExitCod
         BenchCommand::Policies { iterations } => bench_policies(global, iterations.max(10)),
         BenchCommand::Llm(args) => super::bench_llm::run(global, &args),
         BenchCommand::Agent => super::bench_agent::run(global),
+        BenchCommand::Tune(args) => super::bench_tune::run(global, &args),
         BenchCommand::Kb { iterations } => bench_kb(global, iterations.max(10)),
     }
 }

@@ -3,6 +3,7 @@
 mod bench;
 mod bench_agent;
 mod bench_llm;
+mod bench_tune;
 mod chat;
 mod data;
 mod eval;

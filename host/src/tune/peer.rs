@@ -20,6 +20,11 @@ pub const PACKAGES: [&str; 7] = [
 /// The modules whose import proves it is complete.
 const IMPORTS: &str = "import torch, peft, transformers, safetensors, gguf, numpy, sacrebleu";
 
+/// The peers' scripts (`tuning/peer/` of the repository).
+pub fn scripts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tuning/peer")
+}
+
 /// The venv's folder: `$DESKHAND_TUNE_VENV`, or `~/.cache/deskhand/venv-tune`.
 pub fn venv_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("DESKHAND_TUNE_VENV") {

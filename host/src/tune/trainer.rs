@@ -129,6 +129,7 @@ pub fn mean_loss(
 /// Trains `lora` on `train`, validating on `validation`; `checkpoint` is
 /// called with a name ("epoch-1", "step-200", "last") whenever the current
 /// state should be kept.
+#[allow(clippy::too_many_arguments)]
 pub fn train(
     network: &Network,
     lora: &Lora,

@@ -14,6 +14,12 @@ use candle_core::{Device, Tensor};
 use super::{Adapter, AdapterError, LowRank, Target};
 use crate::llm::gguf::Architecture;
 
+/// A projection's `lora_a` and `lora_b`, as read: shape and values.
+type Pair = (
+    Option<(Vec<usize>, Vec<f32>)>,
+    Option<(Vec<usize>, Vec<f32>)>,
+);
+
 /// Writes `adapter` as a GGUF LoRA file for a base model of `architecture`.
 pub fn save(
     adapter: &Adapter,
@@ -103,13 +109,7 @@ pub fn load(path: &Path) -> Result<Adapter, AdapterError> {
         .get("deskhand.lora.dropout")
         .and_then(|v| v.to_f32().ok())
         .unwrap_or(0.0);
-    let mut pairs: BTreeMap<
-        (usize, Target),
-        (
-            Option<(Vec<usize>, Vec<f32>)>,
-            Option<(Vec<usize>, Vec<f32>)>,
-        ),
-    > = BTreeMap::new();
+    let mut pairs: BTreeMap<(usize, Target), Pair> = BTreeMap::new();
     let names: Vec<String> = content.tensor_infos.keys().cloned().collect();
     for name in names {
         let parsed = name

@@ -1,16 +1,10 @@
-"""Logits of a GGUF llama/Qwen model with a LoRA adapter, computed by
-Hugging Face transformers + PEFT: the reference deskhand's adapters are
-checked against.
-
-usage: peft_logits.py MODEL.gguf ADAPTER_DIR TOKENS_JSON OUT_JSON
-
-The GGUF's f32/f16/q8 tensors are read with the `gguf` package, the
-llama query/key rows un-permuted back to Hugging Face's order (the inverse
-of llama.cpp's convert_hf_to_gguf.py), loaded into a LlamaForCausalLM or
-Qwen2ForCausalLM, and the adapter applied with PeftModel.from_pretrained.
+"""A GGUF llama or Qwen 2 model as a Hugging Face transformers model: the
+reference that deskhand's training and adapters are checked and raced
+against. Tensors are read with the `gguf` package and dequantised to f32;
+llama's query/key rows are un-permuted back to Hugging Face's order (the
+inverse of llama.cpp's convert_hf_to_gguf.py).
 """
 
-import json
 import sys
 
 import numpy as np
@@ -35,8 +29,8 @@ def unpermute(w, heads):
     return w.reshape(heads, rows // heads // 2, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
 
 
-def main():
-    model_path, adapter_dir, tokens_path, out_path = sys.argv[1:5]
+def load(model_path):
+    """The model at `model_path` (GGUF) as a float32 transformers model, in eval mode."""
     reader = GGUFReader(model_path)
     arch = field(reader, "general.architecture")
     key = lambda k: f"{arch}.{k}"
@@ -98,17 +92,4 @@ def main():
         sys.exit(f"state dict mismatch: missing {missing}, unexpected {unexpected}")
     if config.tie_word_embeddings:
         model.tie_weights()
-    tokens = json.load(open(tokens_path))
-    ids = torch.tensor([tokens])
-    out = {}
-    with torch.no_grad():
-        out["base"] = model(ids).logits[0].tolist()
-        if adapter_dir != "-":
-            from peft import PeftModel
-            model = PeftModel.from_pretrained(model, adapter_dir).eval()
-            out["adapted"] = model(ids).logits[0].tolist()
-    json.dump(out, open(out_path, "w"))
-
-
-if __name__ == "__main__":
-    main()
+    return model
