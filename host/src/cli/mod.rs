@@ -112,7 +112,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Chat(args) => chat::chat(&cli.global, args),
         Command::Ask(args) => chat::ask(&cli.global, args),
         Command::Tools(command) => tools::run(&cli.global, command),
-        Command::Models(command) => models::run(command),
+        Command::Models(command) => models::run(&cli.global, command),
         Command::Kb(command) => kb::run(&cli.global, command),
         Command::Eval(EvalArgs {
             command: Some(EvalCommand::Retrieval { questions }),

@@ -14,7 +14,7 @@ pub enum ModelsCommand {
     List,
 }
 
-pub fn run(command: ModelsCommand) -> anyhow::Result<ExitCode> {
+pub fn run(global: &super::GlobalArgs, command: ModelsCommand) -> anyhow::Result<ExitCode> {
     let cache = ModelCache::new(default_cache_dir());
     match command {
         ModelsCommand::Fetch => {
@@ -58,7 +58,66 @@ pub fn run(command: ModelsCommand) -> anyhow::Result<ExitCode> {
                     dir.display()
                 );
             }
+            list_adapters(global);
         }
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// The LoRA adapters `deskhand tune` wrote into each desk's data folder, and
+/// the one `--adapter` names.
+fn list_adapters(global: &super::GlobalArgs) {
+    let mut found: Vec<std::path::PathBuf> = global.adapter.iter().cloned().collect();
+    if let Ok(desks) = std::fs::read_dir(&global.data_dir) {
+        let mut desks: Vec<_> = desks
+            .filter_map(|e| e.ok().map(|e| e.path().join("adapter")))
+            .collect();
+        desks.sort();
+        found.extend(desks.into_iter().filter(|p| p.join(PEFT_CONFIG).is_file()));
+    }
+    if found.is_empty() {
+        println!("\nno adapters (train one with `deskhand tune`)");
+        return;
+    }
+    println!(
+        "\nadapters\n{:<6} {:<7} {:<28} {:<10} PATH",
+        "RANK", "ALPHA", "TARGETS", "VAL LOSS"
+    );
+    for path in found {
+        let config: serde_json::Value = std::fs::read_to_string(path.join(PEFT_CONFIG))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        let report: serde_json::Value =
+            std::fs::read_to_string(path.join(deskhand::tune::REPORT_FILE))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
+        let targets = config["target_modules"]
+            .as_array()
+            .map(|t| {
+                t.iter()
+                    .filter_map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .unwrap_or_else(|| "?".into());
+        let loss = report["report"]["epochs"]
+            .as_array()
+            .and_then(|e| e.last())
+            .and_then(|e| e["validation_loss"].as_f64())
+            .map_or("-".to_string(), |l| format!("{l:.4}"));
+        println!(
+            "{:<6} {:<7} {:<28} {:<10} {}",
+            config["r"].as_u64().map_or("?".into(), |r| r.to_string()),
+            config["lora_alpha"]
+                .as_f64()
+                .map_or("?".into(), |a| a.to_string()),
+            targets,
+            loss,
+            path.display()
+        );
+    }
+}
+
+const PEFT_CONFIG: &str = deskhand::llm::adapter::peft::CONFIG_FILE;

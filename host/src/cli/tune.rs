@@ -306,19 +306,26 @@ pub fn run(global: &GlobalArgs, args: TuneArgs) -> anyhow::Result<ExitCode> {
         out.join(REPORT_FILE),
         serde_json::to_string_pretty(&summary)? + "\n",
     )?;
-    println!(
-        "validation loss {:.4} → {:.4} over {} steps ({:.0} tokens/s, {:.0} s){}",
-        report.validation_before,
-        report.validation_after(),
-        report.steps,
-        report.tokens as f64 / report.seconds.max(1e-9),
-        report.seconds,
-        if report.stopped {
-            "; stopped early"
-        } else {
-            ""
-        }
-    );
+    let rate = report.tokens as f64 / report.seconds.max(1e-9);
+    if report.epochs.is_empty() {
+        println!(
+            "validation loss {:.4} before; stopped after {} steps, before an epoch ended, so none after ({rate:.0} tokens/s, {:.0} s)",
+            report.validation_before, report.steps, report.seconds
+        );
+    } else {
+        println!(
+            "validation loss {:.4} → {:.4} over {} steps ({rate:.0} tokens/s, {:.0} s){}",
+            report.validation_before,
+            report.validation_after(),
+            report.steps,
+            report.seconds,
+            if report.stopped {
+                "; stopped early"
+            } else {
+                ""
+            }
+        );
+    }
     for epoch in &report.epochs {
         println!(
             "  epoch {}: train loss {:.4}, validation loss {:.4}",
