@@ -42,9 +42,7 @@ pub struct TuneBenchArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: &TuneBenchArgs) -> anyhow::Result<ExitCode> {
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = args.threads.unwrap_or_else(deskhand::tune::default_threads);
     let path = global.chat_model_path()?;
     let model = Model::load(&path, args.max_len, threads)?;
     let mut examples = desk_data::customer_service()?;

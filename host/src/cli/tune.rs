@@ -202,7 +202,7 @@ pub fn run(global: &GlobalArgs, args: TuneArgs) -> anyhow::Result<ExitCode> {
         all.truncate(max.max(2));
     }
     let (train_set, validation_set) = data::split(all, args.val_fraction, args.seed);
-    let threads = args.threads.unwrap_or_else(candle_core_threads);
+    let threads = args.threads.unwrap_or_else(deskhand::tune::default_threads);
     eprintln!(
         "loading {} for training ({threads} threads)…",
         model_path.display()
@@ -340,10 +340,6 @@ pub fn run(global: &GlobalArgs, args: TuneArgs) -> anyhow::Result<ExitCode> {
         out.display()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn candle_core_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 fn progress_bar() -> ProgressBar {

@@ -43,6 +43,11 @@ pub const GGUF_ADAPTER: &str = "adapter.gguf";
 /// The run's settings and losses.
 pub const REPORT_FILE: &str = "report.json";
 
+/// Threads of the training kernels when none are asked for: every core.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// A model ready to train: the network and its encoder.
 pub struct Model {
     pub path: PathBuf,

@@ -30,13 +30,13 @@ pub fn save(adapter: &Adapter, dir: &Path, layout: &QkLayout) -> Result<(), Adap
         reason: e.to_string(),
     };
     std::fs::create_dir_all(dir).map_err(|e| io(dir, &e))?;
+    let weights = dir.join(WEIGHTS_FILE);
     let mut tensors: HashMap<String, Tensor> = HashMap::new();
     for (&(layer, target), delta) in &adapter.layers {
         let rank = delta.rank();
         let a = Tensor::from_slice(&delta.a, (rank, delta.inputs), &Device::Cpu);
         let b = layout.to_hf(target, &delta.b, delta.outputs);
         let b = Tensor::from_slice(&b, (delta.outputs, rank), &Device::Cpu);
-        let weights = dir.join(WEIGHTS_FILE);
         tensors.insert(
             tensor_name(layer, target, 'A'),
             a.map_err(|e| io(&weights, &e))?,
@@ -46,7 +46,6 @@ pub fn save(adapter: &Adapter, dir: &Path, layout: &QkLayout) -> Result<(), Adap
             b.map_err(|e| io(&weights, &e))?,
         );
     }
-    let weights = dir.join(WEIGHTS_FILE);
     candle_core::safetensors::save(&tensors, &weights).map_err(|e| io(&weights, &e))?;
     let config = json!({
         "peft_type": "LORA",
