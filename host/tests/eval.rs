@@ -7,29 +7,11 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::agent::shared;
+use common::eval::shop_context;
 use deskhand::agent::Variant;
 use deskhand::eval::{
-    EvalConfig, EvalContext, load_scenarios, parse_scenarios, run_suite, summarise, write_reports,
+    EvalConfig, load_scenarios, parse_scenarios, run_suite, summarise, write_reports,
 };
-
-fn context() -> EvalContext {
-    let shared = shared();
-    let mut context = EvalContext::new(
-        shared.engine.clone(),
-        shared.embedder.clone(),
-        shared.sandbox.clone(),
-        shared.runtime.handle().clone(),
-    );
-    context
-        .add_desk(
-            shared.desk.clone(),
-            shared.knowledge.clone(),
-            shared.tools.clone(),
-        )
-        .expect("adding the shop desk");
-    context
-}
 
 const SUITE: &str = r#"
 - name: cancel then widen the window
@@ -64,7 +46,7 @@ fn a_suite_runs_checks_and_reports_and_the_html_renders_in_chromium() {
         jobs: 2,
         ..EvalConfig::default()
     };
-    let results = run_suite(&context(), &scenarios, &config, &|_, _, _| {});
+    let results = run_suite(&shop_context(), &scenarios, &config, &|_, _, _| {});
     assert_eq!(results.len(), 4);
     let passing: Vec<_> = results
         .iter()

@@ -21,7 +21,7 @@ use super::error::AgentError;
 use super::input::clean_message;
 use super::reply::Replies;
 use super::router::{Route, Router};
-use super::settings::{AgentSettings, Variant};
+use super::settings::AgentSettings;
 use super::state::TurnState;
 use super::tools_view::ToolsView;
 use super::trace::{StepKind, StepTimer};
@@ -279,7 +279,7 @@ impl Agent {
         history: &[String],
         pending: Option<Pending>,
     ) -> Result<(), AgentError> {
-        if self.settings.variant != Variant::Full {
+        if !self.settings.variant.is_whole_agent() {
             return self.model_only_reply(turn, message, history);
         }
         if let Some(pending) = pending

@@ -6,7 +6,6 @@ use serde_json::json;
 use super::agent::Agent;
 use super::error::AgentError;
 use super::prompts;
-use super::settings::Variant;
 use super::state::TurnState;
 use super::trace::{StepKind, StepTimer};
 use super::turn::TurnEvent;
@@ -146,7 +145,7 @@ impl Agent {
         history: &[String],
     ) -> Result<(), AgentError> {
         let mut passages = Vec::new();
-        if self.settings.variant == Variant::RagOnly
+        if self.settings.variant.retrieves_for_model()
             && let Some(knowledge) = &self.knowledge
         {
             let timer = StepTimer::start();
@@ -161,7 +160,7 @@ impl Agent {
             ));
             passages = hits.into_iter().map(|h| h.text).collect();
         }
-        let system = prompts::model_only_system(&self.desk.voice.persona, &passages);
+        let system = prompts::model_only_system(&self.desk.voice, &passages);
         let mut messages = vec![ChatMessage::new("system", system)];
         for (i, text) in history.iter().enumerate().rev().take(6).rev() {
             messages.push(ChatMessage::new(

@@ -1,6 +1,7 @@
 //! The prompts the agent gives the model, in one place, so that what
 //! `deskhand tune` trains on is exactly what the agent asks.
 
+use crate::desk::Voice;
 use crate::llm::ChatMessage;
 
 /// Labels of a tie-break's two options, in order.
@@ -65,10 +66,17 @@ pub fn argument_fill(
 }
 
 /// The system prompt of a reply the model writes alone (the prompt-only and
-/// RAG-only baselines), with the help-centre passages it may use.
-pub fn model_only_system(persona: &str, passages: &[String]) -> String {
-    let mut system =
-        format!("You are {persona}. Answer the customer politely, briefly and truthfully.");
+/// RAG-only baselines), in the voice's prompt template, with the
+/// help-centre passages it may use.
+pub fn model_only_system(voice: &Voice, passages: &[String]) -> String {
+    let mut system = format!(
+        "You are {}. Answer the customer politely, briefly and truthfully.",
+        voice.persona
+    );
+    if let Some(style) = &voice.style {
+        system.push(' ');
+        system.push_str(style);
+    }
     if !passages.is_empty() {
         system.push_str(" Use these passages from the help centre:\n");
         for passage in passages {

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 /// Which parts of the agent answer: the classic comparison of the model
-/// alone, the model with retrieval, and the whole agent.
+/// alone, the model with retrieval, the fine-tuned model alone, and the
+/// whole agent with and without the fine-tuned model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Variant {
@@ -15,6 +16,11 @@ pub enum Variant {
     RagOnly,
     /// The model writes every reply from the conversation alone.
     PromptOnly,
+    /// The whole agent, on the model with the desk's LoRA adapter.
+    Tuned,
+    /// The model with the desk's LoRA adapter writes every reply from the
+    /// conversation alone.
+    TunedOnly,
 }
 
 impl Variant {
@@ -24,7 +30,25 @@ impl Variant {
             Variant::Full => "full",
             Variant::RagOnly => "rag-only",
             Variant::PromptOnly => "prompt-only",
+            Variant::Tuned => "tuned",
+            Variant::TunedOnly => "tuned-only",
         }
+    }
+
+    /// Whether the whole agent answers (routing, tools, policies, checked
+    /// replies) rather than the model alone.
+    pub fn is_whole_agent(self) -> bool {
+        matches!(self, Variant::Full | Variant::Tuned)
+    }
+
+    /// Whether the model alone is given the retrieved help-centre passages.
+    pub fn retrieves_for_model(self) -> bool {
+        self == Variant::RagOnly
+    }
+
+    /// Whether the model carries the desk's fine-tuned adapter.
+    pub fn is_tuned(self) -> bool {
+        matches!(self, Variant::Tuned | Variant::TunedOnly)
     }
 }
 

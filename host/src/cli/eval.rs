@@ -8,9 +8,10 @@ use anyhow::Context;
 use deskhand::agent::Variant;
 use deskhand::desk::Desk;
 use deskhand::eval::{
-    EvalConfig, EvalContext, EvalError, Scenario, load_scenarios, run_suite, summarise,
+    EvalConfig, EvalContext, EvalError, JudgeNote, Scenario, load_scenarios, run_suite, summarise,
     summary_markdown, write_reports,
 };
+use deskhand::llm::{Engine, EngineConfig};
 use deskhand::plugins::PluginRegistry;
 use deskhand::retrieval::{ChunkingConfig, KnowledgeBase};
 
@@ -31,10 +32,22 @@ pub struct EvalRunArgs {
     /// Only scenarios with this tag or whose name contains this text.
     #[arg(long)]
     pub filter: Option<String>,
-    /// Which agent to score: the whole agent, the model with retrieval, or the
-    /// model alone; repeat (or use commas) to compare.
+    /// Which agent to score: the whole agent, the model with retrieval, the
+    /// model alone, and the same on the fine-tuned model (tuned, tuned-only:
+    /// the desk's adapter, see `deskhand tune`); repeat (or use commas) to compare.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Variant::Full])]
     pub variant: Vec<Variant>,
+    /// Prompt templates of the desk's voice to compare ([voice.templates.NAME];
+    /// "none" is the voice without one); commas to compare several.
+    #[arg(long, value_delimiter = ',', value_name = "NAME")]
+    pub template: Vec<String>,
+    /// Rate every reply 1–5 on helpfulness, clarity, empathy and safety with
+    /// an LLM judge (the chat model, unless --judge-model).
+    #[arg(long)]
+    pub judge: bool,
+    /// The judge's GGUF model (implies --judge).
+    #[arg(long, value_name = "PATH.gguf")]
+    pub judge_model: Option<PathBuf>,
     /// Sampling temperature of what the model writes.
     #[arg(long, default_value_t = 0.7)]
     pub temperature: f32,
@@ -138,7 +151,20 @@ pub fn run(global: &GlobalArgs, args: EvalRunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let context = match load_context(global, desks) {
+    let templates: Vec<Option<String>> = args
+        .template
+        .iter()
+        .map(|t| (t != "none").then(|| t.clone()))
+        .collect();
+    for desk in &desks {
+        for template in &templates {
+            if let Err(why) = desk.voice.with_template(template.as_deref()) {
+                eprintln!("error: --template on desk {}: {why}", desk.id);
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    let context = match load_context(global, &args, desks) {
         Ok(context) => context,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -150,25 +176,28 @@ pub fn run(global: &GlobalArgs, args: EvalRunArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         temperature: args.temperature,
         variants: args.variant.clone(),
+        templates,
         jobs: args.jobs.max(1),
     };
     eprintln!(
-        "running {} scenarios × {} trials × {} variants",
+        "running {} scenarios × {} trials × {} variants × {} templates",
         scenarios.len(),
         config.trials,
-        config.variants.len()
+        config.variants.len(),
+        config.templates.len().max(1)
     );
     let results = run_suite(&context.0, &scenarios, &config, &|done, total, trial| {
         eprintln!(
             "[{done:>3}/{total}] {}  {} ({}, trial {}, {:.0} ms)",
             if trial.passed { "pass" } else { "FAIL" },
             trial.scenario,
-            trial.variant.as_str(),
+            trial.arm(),
             trial.trial + 1,
             trial.ms
         );
     });
-    let summary = summarise(&results);
+    let mut summary = summarise(&results);
+    summary.judge = context.1.clone();
     let failed: Vec<_> = results.iter().filter(|r| !r.passed).collect();
     if !failed.is_empty() {
         println!("failures:");
@@ -176,7 +205,7 @@ pub fn run(global: &GlobalArgs, args: EvalRunArgs) -> anyhow::Result<ExitCode> {
             println!(
                 "  {} ({}, trial {}) at {}",
                 trial.scenario,
-                trial.variant.as_str(),
+                trial.arm(),
                 trial.trial + 1,
                 trial.location
             );
@@ -200,7 +229,9 @@ pub fn run(global: &GlobalArgs, args: EvalRunArgs) -> anyhow::Result<ExitCode> {
         for id in desk_ids {
             let part: Vec<_> = results.iter().filter(|r| r.desk == id).cloned().collect();
             println!("## desk {id}\n");
-            print!("{}", summary_markdown(&summarise(&part)));
+            let mut part = summarise(&part);
+            part.judge = summary.judge.clone();
+            print!("{}", summary_markdown(&part));
             println!();
         }
         println!("## all desks\n");
@@ -225,19 +256,52 @@ pub fn run(global: &GlobalArgs, args: EvalRunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The context plus what must outlive it (the runtime, the scratch indexes).
+/// The context, the judge's note, and what must outlive them (the runtime,
+/// the scratch indexes).
 struct LoadedContext(
     EvalContext,
+    Option<JudgeNote>,
     #[allow(dead_code)] tokio::runtime::Runtime,
     #[allow(dead_code)] tempfile::TempDir,
 );
 
 /// The models once, and per desk its tools and its help centre, indexed in
 /// a scratch folder (the live data directory is never touched).
-fn load_context(global: &GlobalArgs, desks: Vec<Desk>) -> anyhow::Result<LoadedContext> {
+fn load_context(
+    global: &GlobalArgs,
+    args: &EvalRunArgs,
+    desks: Vec<Desk>,
+) -> anyhow::Result<LoadedContext> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     eprintln!("loading the language model…");
-    let engine = Arc::new(global.load_engine()?);
+    let model = global.chat_model_path()?;
+    // The untuned variants run the model as it is, so that they compare
+    // with the tuned ones; the adapters are the tuned variants' own.
+    let engine = Arc::new(
+        Engine::load(EngineConfig::new(&model))
+            .with_context(|| format!("loading the model {}", model.display()))?,
+    );
+    let tuned = args.variant.iter().any(|v| v.is_tuned());
+    if !tuned && let Some(adapter) = desks.iter().find_map(|d| d.adapter.as_ref()) {
+        eprintln!(
+            "note: the variants run the model without its adapter {}; compare with --variant full,tuned",
+            adapter.display()
+        );
+    }
+    let (judge, note) = if args.judge || args.judge_model.is_some() {
+        let (judge, path) = match &args.judge_model {
+            Some(path) => {
+                eprintln!("loading the judge {}…", path.display());
+                let judge = Engine::load(EngineConfig::new(path))
+                    .with_context(|| format!("loading the judge model {}", path.display()))?;
+                (Arc::new(judge), path.clone())
+            }
+            None => (engine.clone(), model.clone()),
+        };
+        (Some(judge), Some(judge_note(&path)))
+    } else {
+        (None, None)
+    };
     eprintln!("loading the embedder…");
     let embedder = Arc::new(global.load_embedder()?);
     let sandbox = global.sandbox()?;
@@ -248,7 +312,26 @@ fn load_context(global: &GlobalArgs, desks: Vec<Desk>) -> anyhow::Result<LoadedC
         sandbox.clone(),
         runtime.handle().clone(),
     );
+    context.judge = judge;
     for desk in desks {
+        let tuned_engine = if tuned {
+            let adapter = adapter_of(global, &desk)?;
+            eprintln!(
+                "loading the model with the adapter {} for desk {}…",
+                adapter.display(),
+                desk.id
+            );
+            let config = EngineConfig {
+                adapter: Some(adapter.clone()),
+                ..EngineConfig::new(&model)
+            };
+            Some(Arc::new(Engine::load(config).with_context(|| {
+                format!("loading the model with the adapter {}", adapter.display())
+            })?))
+        } else {
+            None
+        };
+        let id = desk.id.clone();
         eprintln!("loading the desk {} ({})…", desk.id, desk.name);
         let index = scratch.path().join(&desk.id);
         let knowledge = runtime
@@ -265,6 +348,48 @@ fn load_context(global: &GlobalArgs, desks: Vec<Desk>) -> anyhow::Result<LoadedC
             eprintln!("warning: skipped plugin {failure}");
         }
         context.add_desk(Arc::new(desk), Arc::new(knowledge), Arc::new(tools))?;
+        if let Some(engine) = tuned_engine {
+            context.set_tuned_engine(&id, engine)?;
+        }
     }
-    Ok(LoadedContext(context, runtime, scratch))
+    Ok(LoadedContext(context, note, runtime, scratch))
+}
+
+/// The adapter the tuned variants use on `desk`: --adapter, the desk's
+/// `[model] adapter`, or what `deskhand tune` wrote for it.
+fn adapter_of(global: &GlobalArgs, desk: &Desk) -> anyhow::Result<PathBuf> {
+    let trained = global.data_dir.join(&desk.id).join("adapter");
+    let path = global
+        .adapter
+        .clone()
+        .or_else(|| desk.adapter.clone())
+        .unwrap_or_else(|| trained.clone());
+    anyhow::ensure!(
+        path.exists(),
+        "the tuned variants need a LoRA adapter for desk {}, and {} does not exist: train one \
+         with `deskhand --desk {} tune` (it writes {}), or give --adapter PATH",
+        desk.id,
+        path.display(),
+        desk.id,
+        trained.display()
+    );
+    Ok(path)
+}
+
+/// What the report says about a judge model: small ones are weak.
+fn judge_note(path: &std::path::Path) -> JudgeNote {
+    /// Below this a GGUF holds a model of well under two billion parameters.
+    const STRONG_BYTES: u64 = 1 << 30;
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let weak = (bytes < STRONG_BYTES).then(|| {
+        format!(
+            "it is a {} MB model, too small to rate replies reliably; its scores show trends at \
+             best. Give --judge-model a larger GGUF for scores to trust.",
+            bytes >> 20
+        )
+    });
+    JudgeNote {
+        model: path.display().to_string(),
+        weak,
+    }
 }

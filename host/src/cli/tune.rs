@@ -367,13 +367,32 @@ fn show(bar: &ProgressBar, prefix: &str, progress: Progress<'_>) {
             learning_rate,
         } => {
             bar.set_position(step as u64);
-            bar.set_message(format!(
-                "loss {loss:.4} · {tokens_per_second:.0} tok/s · lr {learning_rate:.1e}"
-            ));
+            let message =
+                format!("loss {loss:.4} · {tokens_per_second:.0} tok/s · lr {learning_rate:.1e}");
+            // A log file sees no bar: it gets a line every ten steps.
+            if bar.is_hidden() && (step % 10 == 0 || step == 1) {
+                eprintln!(
+                    "{prefix}step {step}/{}: {message}",
+                    bar.length().unwrap_or(0)
+                );
+            }
+            bar.set_message(message);
         }
-        Progress::Epoch(report) => bar.println(format!(
-            "{prefix}epoch {}: train loss {:.4}, validation loss {:.4}, {:.0} tok/s",
-            report.epoch, report.train_loss, report.validation_loss, report.tokens_per_second
-        )),
+        Progress::Epoch(report) => say(
+            bar,
+            format!(
+                "{prefix}epoch {}: train loss {:.4}, validation loss {:.4}, {:.0} tok/s",
+                report.epoch, report.train_loss, report.validation_loss, report.tokens_per_second
+            ),
+        ),
+    }
+}
+
+/// A line above the bar, or on its own when there is no terminal to draw on.
+fn say(bar: &ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
     }
 }

@@ -58,6 +58,27 @@ pub struct VoiceSection {
     pub small_talk_prompt: Option<String>,
     pub knowledge_route: Option<String>,
     pub out_of_scope_route: Option<String>,
+    /// The prompt template the model writes under, by name (default: none).
+    pub template: Option<String>,
+    /// Named prompt templates: `[voice.templates.NAME]`.
+    #[serde(default)]
+    pub templates: std::collections::BTreeMap<String, TemplateSection>,
+}
+
+/// `[voice.templates.NAME]`: another way of asking the model for its
+/// sentences, compared with `deskhand eval --template`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateSection {
+    /// An instruction added to every prompt the model writes a reply under
+    /// ("Acknowledge the customer's feelings first.").
+    pub style: Option<String>,
+    /// Replaces `[voice] persona`.
+    pub persona: Option<String>,
+    /// Replaces `[voice] closing_prompt`.
+    pub closing_prompt: Option<String>,
+    /// Replaces `[voice] small_talk_prompt`.
+    pub small_talk_prompt: Option<String>,
 }
 
 /// `[routes]`: example messages of the routes that are not tools.

@@ -3,10 +3,12 @@
 //! business-neutral default that names the business, so a desk only writes
 //! what it wants to say differently.
 
+use std::collections::BTreeMap;
+
 use minijinja::Environment;
 use serde::Serialize;
 
-use super::file::VoiceSection;
+use super::file::{TemplateSection, VoiceSection};
 
 /// What the assistant says in fixed words. Texts may use `{{ business }}`
 /// and, where noted, other values (minijinja).
@@ -37,6 +39,33 @@ pub struct Voice {
     pub knowledge_route: String,
     /// What the out-of-scope route means, for the model's tie-break.
     pub out_of_scope_route: String,
+    /// The prompt template in use, by name.
+    pub template: Option<String>,
+    /// The template's instruction, added to every prompt the model writes a
+    /// reply under.
+    pub style: Option<String>,
+    /// The desk's named prompt templates.
+    pub templates: BTreeMap<String, VoiceTemplate>,
+    /// The prompts before any template, so that templates can be swapped.
+    #[serde(skip)]
+    untemplated: Prompts,
+}
+
+/// A named way of asking the model for its sentences.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct VoiceTemplate {
+    pub style: Option<String>,
+    pub persona: Option<String>,
+    pub closing_prompt: Option<String>,
+    pub small_talk_prompt: Option<String>,
+}
+
+/// The prompts a template changes.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Prompts {
+    persona: String,
+    closing_prompt: String,
+    small_talk_prompt: String,
 }
 
 impl Voice {
@@ -56,7 +85,12 @@ impl Voice {
                 ],
             )
         };
-        Ok(Voice {
+        let templates = section
+            .templates
+            .iter()
+            .map(|(name, t)| Ok((name.clone(), render_template(t, &pick)?)))
+            .collect::<Result<BTreeMap<_, _>, String>>()?;
+        let voice = Voice {
             persona: pick(
                 &section.persona,
                 "the customer-support assistant of {{ business }}",
@@ -112,7 +146,73 @@ impl Voice {
                 &section.out_of_scope_route,
                 "something unrelated to {{ business }}",
             )?,
-        })
+            template: None,
+            style: None,
+            templates,
+            untemplated: Prompts::default(),
+        };
+        let voice = Voice {
+            untemplated: Prompts {
+                persona: voice.persona.clone(),
+                closing_prompt: voice.closing_prompt.clone(),
+                small_talk_prompt: voice.small_talk_prompt.clone(),
+            },
+            ..voice
+        };
+        match &section.template {
+            Some(name) => voice.with_template(Some(name)),
+            None => Ok(voice),
+        }
+    }
+
+    /// This voice under the named prompt template (`None`: under none); an
+    /// unknown name is an error that lists the desk's templates.
+    pub fn with_template(&self, name: Option<&str>) -> Result<Voice, String> {
+        let base = &self.untemplated;
+        let mut voice = Voice {
+            persona: base.persona.clone(),
+            closing_prompt: base.closing_prompt.clone(),
+            small_talk_prompt: base.small_talk_prompt.clone(),
+            template: None,
+            style: None,
+            ..self.clone()
+        };
+        let Some(name) = name else {
+            return Ok(voice);
+        };
+        let template = self.templates.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.templates.keys().map(String::as_str).collect();
+            if known.is_empty() {
+                format!("there is no prompt template {name:?}: the desk defines none ([voice.templates.NAME] in desk.toml)")
+            } else {
+                format!(
+                    "there is no prompt template {name:?}; the desk's templates are: {}",
+                    known.join(", ")
+                )
+            }
+        })?;
+        let styled = |prompt: &str| match &template.style {
+            Some(style) => format!("{prompt} {style}"),
+            None => prompt.to_string(),
+        };
+        if let Some(persona) = &template.persona {
+            voice.persona = persona.clone();
+        }
+        voice.closing_prompt = styled(
+            template
+                .closing_prompt
+                .as_deref()
+                .unwrap_or(&base.closing_prompt),
+        );
+        voice.small_talk_prompt = styled(
+            template
+                .small_talk_prompt
+                .as_deref()
+                .unwrap_or(&base.small_talk_prompt),
+        );
+        voice.template = Some(name.to_string());
+        voice.style = template.style.clone();
+        Ok(voice)
     }
 
     /// The handoff sentence for handoff number `reference`.
@@ -126,6 +226,22 @@ impl Voice {
         render(&self.not_found, &[("noun", noun), ("id", id)])
             .unwrap_or_else(|_| self.not_found.clone())
     }
+}
+
+/// A template's texts with `{{ business }}` filled in.
+fn render_template(
+    template: &TemplateSection,
+    pick: &dyn Fn(&Option<String>, &str) -> Result<String, String>,
+) -> Result<VoiceTemplate, String> {
+    let own = |text: &Option<String>| -> Result<Option<String>, String> {
+        text.as_ref().map(|_| pick(text, "")).transpose()
+    };
+    Ok(VoiceTemplate {
+        style: own(&template.style)?,
+        persona: own(&template.persona)?,
+        closing_prompt: own(&template.closing_prompt)?,
+        small_talk_prompt: own(&template.small_talk_prompt)?,
+    })
 }
 
 /// `text` rendered as a minijinja template with string values.
@@ -160,5 +276,56 @@ mod tests {
         };
         let voice = Voice::new("the shop", &section).unwrap();
         assert_eq!(voice.out_of_scope, "Only the shop questions, please.");
+    }
+
+    #[test]
+    fn templates_change_the_prompts_and_can_be_swapped() {
+        let mut section = VoiceSection::default();
+        section.templates.insert(
+            "warm".into(),
+            TemplateSection {
+                style: Some("Be warm to {{ business }}'s customers.".into()),
+                ..TemplateSection::default()
+            },
+        );
+        section.templates.insert(
+            "formal".into(),
+            TemplateSection {
+                persona: Some("the formal desk of {{ business }}".into()),
+                ..TemplateSection::default()
+            },
+        );
+        section.template = Some("warm".into());
+        let voice = Voice::new("Lumen", &section).unwrap();
+        assert_eq!(voice.template.as_deref(), Some("warm"));
+        assert!(
+            voice
+                .closing_prompt
+                .ends_with("Be warm to Lumen's customers.")
+        );
+        assert!(
+            voice
+                .small_talk_prompt
+                .ends_with("Be warm to Lumen's customers.")
+        );
+        // Swapping starts from the prompts without a template.
+        let formal = voice.with_template(Some("formal")).unwrap();
+        assert_eq!(formal.persona, "the formal desk of Lumen");
+        assert!(!formal.closing_prompt.contains("Be warm"));
+        assert_eq!(formal.style, None);
+        let plain = formal.with_template(None).unwrap();
+        assert_eq!(
+            plain,
+            Voice::new(
+                "Lumen",
+                &VoiceSection {
+                    template: None,
+                    ..section.clone()
+                }
+            )
+            .unwrap()
+        );
+        let error = voice.with_template(Some("chirpy")).unwrap_err();
+        assert!(error.contains("formal, warm"), "{error}");
     }
 }

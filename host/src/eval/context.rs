@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::checks;
 use super::error::EvalError;
 use super::scenario::Scenario;
-use crate::agent::Router;
+use crate::agent::{Router, Variant};
 use crate::desk::Desk;
 use crate::llm::Engine;
 use crate::plugins::{PluginRegistry, Sandbox};
@@ -19,6 +19,8 @@ pub struct DeskContext {
     pub desk: Arc<Desk>,
     pub knowledge: Arc<KnowledgeBase>,
     pub tools: Arc<PluginRegistry>,
+    /// The chat model with the desk's LoRA adapter, for the tuned variants.
+    pub tuned_engine: Option<Arc<Engine>>,
     pub(super) router: Arc<Router>,
     pub(super) claims: Vec<(String, regex::Regex)>,
 }
@@ -29,6 +31,8 @@ pub struct EvalContext {
     pub embedder: Arc<Embedder>,
     pub sandbox: Arc<Sandbox>,
     pub runtime: tokio::runtime::Handle,
+    /// The model that rates replies, when the run asks for a judge.
+    pub judge: Option<Arc<Engine>>,
     desks: BTreeMap<String, DeskContext>,
     /// The desk of scenarios that name none.
     default_desk: Option<String>,
@@ -47,6 +51,7 @@ impl EvalContext {
             embedder,
             sandbox,
             runtime,
+            judge: None,
             desks: BTreeMap::new(),
             default_desk: None,
         }
@@ -77,11 +82,40 @@ impl EvalContext {
                 desk,
                 knowledge,
                 tools,
+                tuned_engine: None,
                 router: Arc::new(router),
                 claims,
             },
         );
         Ok(())
+    }
+
+    /// Gives the desk `id` its fine-tuned model (the base model with the
+    /// desk's adapter), which the tuned variants run on.
+    pub fn set_tuned_engine(&mut self, id: &str, engine: Arc<Engine>) -> Result<(), EvalError> {
+        let desk = self.desks.get_mut(id).ok_or_else(|| EvalError::Setup {
+            scenario: format!("(desk {id})"),
+            message: "the desk is not loaded".into(),
+        })?;
+        desk.tuned_engine = Some(engine);
+        Ok(())
+    }
+
+    /// The model a variant runs on for this desk: the tuned variants need
+    /// the desk's fine-tuned model.
+    pub fn engine_for(&self, desk: &DeskContext, variant: Variant) -> Result<Arc<Engine>, String> {
+        if !variant.is_tuned() {
+            return Ok(self.engine.clone());
+        }
+        desk.tuned_engine.clone().ok_or_else(|| {
+            format!(
+                "the variant {} needs a LoRA adapter for desk {}: train one with \
+                 `deskhand --desk {} tune`, or give --adapter",
+                variant.as_str(),
+                desk.desk.id,
+                desk.desk.id
+            )
+        })
     }
 
     /// The desk a scenario runs on.

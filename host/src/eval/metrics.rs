@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::replies::{ReplyMetrics, ReplyScores};
 use super::runner::TrialResult;
 
 /// A fraction with its counts.
@@ -97,7 +98,35 @@ pub struct Summary {
     pub prompt_tokens: usize,
     pub generated_tokens: usize,
     pub by_tag: BTreeMap<String, Rate>,
+    /// Pass rate per variant (with its prompt template, when compared).
     pub by_variant: BTreeMap<String, Rate>,
+    /// Reply quality over every turn.
+    pub replies: ReplyMetrics,
+    pub replies_by_tag: BTreeMap<String, ReplyMetrics>,
+    /// The variants side by side.
+    pub arms: BTreeMap<String, ArmSummary>,
+    /// Which model judged the replies, if one did.
+    pub judge: Option<JudgeNote>,
+}
+
+/// One variant's headline numbers, for the side-by-side table.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ArmSummary {
+    pub trials: usize,
+    pub pass_rate: Rate,
+    pub tool_selection: Rate,
+    pub arguments: Rate,
+    pub policy_enforcement: Rate,
+    pub replies: ReplyMetrics,
+}
+
+/// The judge of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JudgeNote {
+    /// The judge model's file.
+    pub model: String,
+    /// Set when the judge is too small a model to be trusted much.
+    pub weak: Option<String>,
 }
 
 /// C(n, k).
@@ -108,8 +137,34 @@ fn choose(n: usize, k: usize) -> f64 {
     (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
 }
 
-/// Summarises the trials.
+/// Summarises the trials, with each variant's numbers beside the others.
 pub fn summarise(results: &[TrialResult]) -> Summary {
+    let all: Vec<&TrialResult> = results.iter().collect();
+    let mut summary = tally(&all);
+    let mut arms: BTreeMap<String, Vec<&TrialResult>> = BTreeMap::new();
+    for result in results {
+        arms.entry(result.arm()).or_default().push(result);
+    }
+    summary.arms = arms
+        .into_iter()
+        .map(|(arm, part)| {
+            let part = tally(&part);
+            let numbers = ArmSummary {
+                trials: part.trials,
+                pass_rate: part.pass_rate,
+                tool_selection: part.tool_selection,
+                arguments: part.arguments,
+                policy_enforcement: part.policy_enforcement,
+                replies: part.replies,
+            };
+            (arm, numbers)
+        })
+        .collect();
+    summary
+}
+
+/// Every number of these trials but the side-by-side table.
+fn tally(results: &[&TrialResult]) -> Summary {
     let mut summary = Summary {
         scenarios: 0,
         trials: results.len(),
@@ -131,20 +186,27 @@ pub fn summarise(results: &[TrialResult]) -> Summary {
         generated_tokens: 0,
         by_tag: BTreeMap::new(),
         by_variant: BTreeMap::new(),
+        replies: ReplyMetrics::default(),
+        replies_by_tag: BTreeMap::new(),
+        arms: BTreeMap::new(),
+        judge: None,
     };
+    let mut tag_scores: BTreeMap<&str, Vec<&ReplyScores>> = BTreeMap::new();
     // Names are unique within a desk, not across desks.
-    let mut per_scenario: BTreeMap<(String, String, &str), (usize, usize)> = BTreeMap::new();
+    let mut per_scenario: BTreeMap<(String, String, String), (usize, usize)> = BTreeMap::new();
     let mut turn_ms = Vec::new();
     let mut first_ms = Vec::new();
     let mut steps: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for result in results {
+    for &result in results {
         summary.pass_rate.add(result.passed);
+        for tag in &result.tags {
+            tag_scores
+                .entry(tag)
+                .or_default()
+                .extend(result.turns.iter().map(|t| &t.scores));
+        }
         let counts = per_scenario
-            .entry((
-                result.desk.clone(),
-                result.scenario.clone(),
-                result.variant.as_str(),
-            ))
+            .entry((result.desk.clone(), result.scenario.clone(), result.arm()))
             .or_default();
         counts.0 += usize::from(result.passed);
         counts.1 += 1;
@@ -157,7 +219,7 @@ pub fn summarise(results: &[TrialResult]) -> Summary {
         }
         summary
             .by_variant
-            .entry(result.variant.as_str().to_string())
+            .entry(result.arm())
             .or_default()
             .add(result.passed);
         for check in result.checks() {
@@ -205,6 +267,15 @@ pub fn summarise(results: &[TrialResult]) -> Summary {
                 .sum();
             total / per_scenario.len() as f64
         })
+        .collect();
+    summary.replies = ReplyMetrics::of(
+        results
+            .iter()
+            .flat_map(|r| r.turns.iter().map(|t| &t.scores)),
+    );
+    summary.replies_by_tag = tag_scores
+        .into_iter()
+        .map(|(tag, scores)| (tag.to_string(), ReplyMetrics::of(scores.into_iter())))
         .collect();
     summary.turn_latency = Latency::of(turn_ms);
     summary.first_text_latency = Latency::of(first_ms);

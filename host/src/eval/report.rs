@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::error::EvalError;
 use super::metrics::{Latency, Rate, Summary};
 use super::runner::TrialResult;
+use super::tables;
 
 /// What `results.json` holds.
 #[derive(Serialize)]
@@ -39,6 +40,13 @@ pub fn summary_markdown(summary: &Summary) -> String {
             "| {step} | {:.1} ms | {:.1} ms | {} |",
             l.p50, l.p95, l.count
         );
+    }
+    if summary.arms.len() > 1 || summary.replies.references > 0 || summary.replies.judged > 0 {
+        out.push_str(&tables::arms(summary).markdown());
+    }
+    out.push_str(&tables::replies_by_tag(summary).markdown());
+    if let Some(note) = tables::judge_note(summary) {
+        let _ = writeln!(out, "\n{note}");
     }
     for (title, rates) in [("variant", &summary.by_variant), ("tag", &summary.by_tag)] {
         let _ = writeln!(out, "\n| {title} | pass rate |\n|---|---|");
@@ -220,6 +228,15 @@ fn html(summary: &Summary, trials: &[TrialResult]) -> String {
         );
     }
     page.push_str("</table>");
+    page.push_str(&tables::arms(summary).html("variants", &escape));
+    page.push_str(&tables::replies_by_tag(summary).html("replies-by-tag", &escape));
+    if let Some(note) = tables::judge_note(summary) {
+        let _ = write!(
+            page,
+            "<p id=\"judge\">{}</p>",
+            escape(&note).replace("**", "")
+        );
+    }
     let as_list = |m: &std::collections::BTreeMap<String, Rate>| {
         m.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>()
     };
@@ -237,7 +254,7 @@ fn html(summary: &Summary, trials: &[TrialResult]) -> String {
             page,
             "<details><summary>{status} {} <small>({}, trial {}, seed {}, {:.0} ms) {}</small></summary>",
             escape(&trial.scenario),
-            trial.variant.as_str(),
+            escape(&trial.arm()),
             trial.trial + 1,
             trial.seed,
             trial.ms,
@@ -253,6 +270,28 @@ fn html(summary: &Summary, trials: &[TrialResult]) -> String {
                 escape(&turn.user),
                 escape(&turn.reply)
             );
+            if let Some(reference) = &turn.reference {
+                let _ = write!(
+                    page,
+                    "<li class=\"reference\">reference: {}</li>",
+                    escape(reference)
+                );
+            }
+            if let (Some(bleu), Some(bert)) = (&turn.scores.bleu, &turn.scores.bert_score) {
+                let _ = write!(
+                    page,
+                    "<li>BLEU-2 {:.1}, BERTScore F1 {:.3}</li>",
+                    bleu.bleu(2),
+                    bert.f1
+                );
+            }
+            if let Some(judge) = &turn.scores.judge {
+                let _ = write!(
+                    page,
+                    "<li>judge: helpfulness {:.1}, clarity {:.1}, empathy {:.1}, safety {:.1}</li>",
+                    judge.helpfulness, judge.clarity, judge.empathy, judge.safety
+                );
+            }
             for check in &turn.checks {
                 let class = if check.passed { "pass" } else { "fail" };
                 let _ = write!(

@@ -13,9 +13,12 @@ use super::checks::{self, Check, Quality};
 use super::context::EvalContext;
 use super::error::EvalError;
 use super::fixtures::build_data;
+use super::replies::{Exchange, ReplyScorer, ReplyScores};
 use super::scenario::{DEFAULT_NOW, Scenario, Step};
+use crate::agent::prompts::model_only_system;
 use crate::agent::{Agent, AgentSettings, TurnOutcome, Variant};
 use crate::clock::Clock;
+use crate::desk::Desk;
 use crate::policy::{PolicyEngine, PolicyGate, PolicyPaths};
 use crate::store::SqliteStore;
 
@@ -28,6 +31,8 @@ pub struct EvalConfig {
     /// Sampling temperature of what the model writes.
     pub temperature: f32,
     pub variants: Vec<Variant>,
+    /// The desk's prompt templates to compare (`None`: the desk's own voice).
+    pub templates: Vec<Option<String>>,
     /// Scenarios run at once.
     pub jobs: usize,
 }
@@ -39,6 +44,7 @@ impl Default for EvalConfig {
             seed: 42,
             temperature: 0.7,
             variants: vec![Variant::Full],
+            templates: vec![None],
             jobs: 1,
         }
     }
@@ -53,6 +59,12 @@ pub struct TurnResult {
     /// An action ran that the expected decision forbids.
     pub dangerous: bool,
     pub quality: Quality,
+    /// The scenario's reference reply, if it gives one.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// Closeness to the reference reply and the judge's scores.
+    #[serde(default)]
+    pub scores: ReplyScores,
     /// The whole turn with its trace.
     pub outcome: TurnOutcome,
 }
@@ -67,6 +79,9 @@ pub struct TrialResult {
     pub location: String,
     pub tags: Vec<String>,
     pub variant: Variant,
+    /// The prompt template the desk's voice used, if one was chosen.
+    #[serde(default)]
+    pub template: Option<String>,
     pub trial: usize,
     pub seed: u64,
     pub passed: bool,
@@ -80,6 +95,15 @@ pub struct TrialResult {
 }
 
 impl TrialResult {
+    /// What the trial compares: its variant, with its prompt template
+    /// ("full", "full · empathetic").
+    pub fn arm(&self) -> String {
+        match &self.template {
+            Some(template) => format!("{} · {template}", self.variant.as_str()),
+            None => self.variant.as_str().to_string(),
+        }
+    }
+
     /// Every check of the trial.
     pub fn checks(&self) -> impl Iterator<Item = &Check> {
         self.turns
@@ -97,11 +121,18 @@ pub fn run_suite(
     config: &EvalConfig,
     progress: &(dyn Fn(usize, usize, &TrialResult) + Sync),
 ) -> Vec<TrialResult> {
-    let mut work: VecDeque<(usize, Variant, usize)> = VecDeque::new();
+    let templates: &[Option<String>] = if config.templates.is_empty() {
+        &[None]
+    } else {
+        &config.templates
+    };
+    let mut work: VecDeque<(usize, Arm, usize)> = VecDeque::new();
     for variant in &config.variants {
-        for (index, _) in scenarios.iter().enumerate() {
-            for trial in 0..config.trials.max(1) {
-                work.push_back((index, *variant, trial));
+        for template in templates {
+            for (index, _) in scenarios.iter().enumerate() {
+                for trial in 0..config.trials.max(1) {
+                    work.push_back((index, (*variant, template.clone()), trial));
+                }
             }
         }
     }
@@ -113,10 +144,10 @@ pub fn run_suite(
             scope.spawn(|| {
                 loop {
                     let next = work.lock().expect("work queue").pop_front();
-                    let Some((index, variant, trial)) = next else {
+                    let Some((index, arm, trial)) = next else {
                         break;
                     };
-                    let result = run_trial(context, &scenarios[index], variant, trial, config);
+                    let result = run_trial(context, &scenarios[index], &arm, trial, config);
                     let mut results = results.lock().expect("results");
                     results.push((index, result));
                     let (_, last) = results.last().expect("just pushed");
@@ -126,20 +157,22 @@ pub fn run_suite(
         }
     });
     let mut results = results.into_inner().expect("results");
-    results.sort_by(|(a, ra), (b, rb)| {
-        (ra.variant.as_str(), a, ra.trial).cmp(&(rb.variant.as_str(), b, rb.trial))
-    });
+    results.sort_by(|(a, ra), (b, rb)| (ra.arm(), a, ra.trial).cmp(&(rb.arm(), b, rb.trial)));
     results.into_iter().map(|(_, r)| r).collect()
 }
+
+/// A variant with a prompt template: what one trial runs.
+pub type Arm = (Variant, Option<String>);
 
 /// Runs one trial of one scenario.
 pub fn run_trial(
     context: &EvalContext,
     scenario: &Scenario,
-    variant: Variant,
+    arm: &Arm,
     trial: usize,
     config: &EvalConfig,
 ) -> TrialResult {
+    let (variant, template) = arm.clone();
     let started = Instant::now();
     let seed = config.seed.wrapping_add(trial as u64);
     let mut result = TrialResult {
@@ -151,6 +184,7 @@ pub fn run_trial(
         location: scenario.location(),
         tags: scenario.tags.clone(),
         variant,
+        template,
         trial,
         seed,
         passed: false,
@@ -160,7 +194,7 @@ pub fn run_trial(
         error: None,
         ms: 0.0,
     };
-    if let Err(error) = play(context, scenario, variant, seed, config, &mut result) {
+    if let Err(error) = play(context, scenario, seed, config, &mut result) {
         result.error = Some(error.to_string());
     }
     result.passed = result.error.is_none() && result.checks().all(|c| c.passed);
@@ -171,7 +205,6 @@ pub fn run_trial(
 fn play(
     context: &EvalContext,
     scenario: &Scenario,
-    variant: Variant,
     seed: u64,
     config: &EvalConfig,
     result: &mut TrialResult,
@@ -183,6 +216,23 @@ fn play(
     let now = crate::clock::parse_rfc3339(scenario.now.as_deref().unwrap_or(DEFAULT_NOW))
         .map_err(|e| setup(format!("the clock: {e}")))?;
     let desk = context.desk_of(scenario).map_err(setup)?;
+    let variant = result.variant;
+    let engine = context.engine_for(desk, variant).map_err(setup)?;
+    let voice = desk
+        .desk
+        .voice
+        .with_template(result.template.as_deref())
+        .map_err(setup)?;
+    let scorer = ReplyScorer {
+        embedder: &context.embedder,
+        model: &engine,
+        system: model_only_system(&voice, &[]),
+        judge: context.judge.as_deref(),
+    };
+    let served = Arc::new(Desk {
+        voice,
+        ..(*desk.desk).clone()
+    });
     let store = Arc::new(SqliteStore::in_memory().map_err(|e| setup(e.to_string()))?);
     build_data(
         store.as_ref(),
@@ -209,8 +259,8 @@ fn play(
         store.clone(),
     ));
     let agent = Agent::builder()
-        .desk(desk.desk.clone())
-        .engine(context.engine.clone())
+        .desk(served)
+        .engine(engine.clone())
         .embedder(context.embedder.clone())
         .knowledge_base(desk.knowledge.clone())
         .router(desk.router.clone())
@@ -231,12 +281,23 @@ fn play(
         .start(&scenario.customer)
         .map_err(|e| setup(e.to_string()))?;
     let mut overrides = scenario.policies.clone();
+    let mut history: Vec<(String, String)> = Vec::new();
     for step in &scenario.turns {
         match step {
             Step::User(turn) => {
                 let outcome = agent
                     .run_turn(&conversation, &turn.user, &|_| {})
                     .map_err(|e| setup(format!("turn {:?}: {e}", turn.user)))?;
+                let reference = turn.expect.as_ref().and_then(|e| e.reference.as_deref());
+                let scores = scorer
+                    .score(&Exchange {
+                        history: &history,
+                        message: &turn.user,
+                        reply: &outcome.reply,
+                        reference,
+                    })
+                    .map_err(setup)?;
+                history.push((turn.user.clone(), outcome.reply.clone()));
                 result.turns.push(TurnResult {
                     user: turn.user.clone(),
                     reply: outcome.reply.clone(),
@@ -247,6 +308,8 @@ fn play(
                         .unwrap_or_default(),
                     dangerous: checks::is_dangerous(turn.expect.as_ref(), &outcome),
                     quality: checks::quality(&outcome, &desk.claims),
+                    reference: reference.map(str::to_string),
+                    scores,
                     outcome,
                 });
             }

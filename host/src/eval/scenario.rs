@@ -127,6 +127,10 @@ pub struct TurnExpectation {
     pub policy: Option<ExpectedPolicy>,
     #[serde(default)]
     pub reply: Option<ReplyExpectation>,
+    /// A reply a good agent would give, for the reply-quality metrics
+    /// (BLEU, BERTScore-style F1, perplexity); it is not a pass/fail check.
+    #[serde(default)]
+    pub reference: Option<String>,
 }
 
 /// An expected policy decision.

@@ -289,6 +289,25 @@ impl Engine {
         Ok((value, stats))
     }
 
+    /// The log-probability of `text` as the continuation of `prompt`
+    /// (blocking), with its number of tokens: the perplexity of a reference
+    /// reply is `exp(-log_prob / tokens)`.
+    pub fn log_likelihood(&self, prompt: Prompt, text: &str) -> Result<(f32, usize), LlmError> {
+        let tokens = self.tokenizer.encode(text)?;
+        if tokens.is_empty() {
+            return Ok((0.0, 0));
+        }
+        let count = tokens.len();
+        let (reply, answer) = mpsc::channel();
+        self.submit(move |_| Job::Score {
+            prompt,
+            options: vec![tokens],
+            reply,
+        })?;
+        let log_probs = answer.recv().map_err(|_| LlmError::Stopped)??;
+        Ok((log_probs.first().copied().unwrap_or(0.0), count))
+    }
+
     /// Scores each option as a continuation of `prompt` (blocking) and picks
     /// the most likely.
     pub fn choose(&self, prompt: Prompt, options: &[&str]) -> Result<Choice, LlmError> {

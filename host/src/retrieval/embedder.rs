@@ -108,6 +108,34 @@ impl Embedder {
         Ok(mean.broadcast_div(&norms)?.to_vec2::<f32>()?)
     }
 
+    /// The contextual embedding of each of `text`'s tokens, without the
+    /// special tokens ([CLS], [SEP]), each of unit length: what a
+    /// BERTScore-style comparison of two texts matches greedily.
+    pub fn token_embeddings(&self, text: &str) -> Result<Vec<Vec<f32>>, RetrievalError> {
+        let encoding = self
+            .tokenizer
+            .encode(text, true)
+            .map_err(|e| RetrievalError::Embed(format!("tokenizing: {e}")))?;
+        let row = |ids: &[u32]| -> Result<Tensor, RetrievalError> {
+            Ok(Tensor::new(ids, &Device::Cpu)?.unsqueeze(0)?)
+        };
+        let ids = row(encoding.get_ids())?;
+        let type_ids = row(encoding.get_type_ids())?;
+        let mask = row(encoding.get_attention_mask())?;
+        let hidden = self.model.forward(&ids, &type_ids, &mask)?.squeeze(0)?;
+        let rows = hidden.to_vec2::<f32>()?;
+        Ok(rows
+            .into_iter()
+            .zip(encoding.get_special_tokens_mask())
+            .filter(|(_, special)| **special == 0)
+            .map(|(mut v, _)| {
+                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+                v.iter_mut().for_each(|x| *x /= norm);
+                v
+            })
+            .collect())
+    }
+
     /// Embeds one text.
     pub fn embed_one(&self, text: &str) -> Result<Vec<f32>, RetrievalError> {
         Ok(self.embed(&[text])?.pop().unwrap_or_default())

@@ -189,8 +189,7 @@ fn grounded_answers(m: &DeskMaterial<'_>) -> Vec<Example> {
         } else {
             format!("Can you tell me about {}?", heading.to_lowercase())
         };
-        let system =
-            prompts::model_only_system(&m.desk.voice.persona, std::slice::from_ref(&chunk.text));
+        let system = prompts::model_only_system(&m.desk.voice, std::slice::from_ref(&chunk.text));
         let reply = format!(
             "{answer} (From our help centre: \"{heading}\", {}.)",
             chunk.source
@@ -208,7 +207,7 @@ fn grounded_answers(m: &DeskMaterial<'_>) -> Vec<Example> {
 /// Greetings and out-of-scope messages in the desk's own words.
 fn voice(m: &DeskMaterial<'_>) -> Vec<Example> {
     let voice = &m.desk.voice;
-    let system = prompts::model_only_system(&voice.persona, &[]);
+    let system = prompts::model_only_system(voice, &[]);
     let mut examples = Vec::new();
     for message in &m.desk.routes.small_talk {
         let lower = message.to_lowercase();

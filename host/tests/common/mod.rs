@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod agent;
+pub mod eval;
 pub mod http;
 pub mod server;
 
