@@ -39,6 +39,7 @@ pub struct Network {
     output: Frozen,
     cos: Tensor,
     sin: Tensor,
+    kernels: Arc<Kernels>,
 }
 
 fn read(file: &mut GgufFile, name: &str) -> Result<QTensor, TuneError> {
@@ -144,7 +145,15 @@ impl Network {
             blocks,
             output_norm,
             output,
+            kernels,
         })
+    }
+
+    /// Runs `work` on the kernels' worker threads, so that candle's parallel
+    /// operations share those threads with the projections instead of
+    /// spinning up a second pool that competes for the same cores.
+    pub fn install<R: Send>(&self, work: impl FnOnce() -> R + Send) -> R {
+        self.kernels.pool.install(work)
     }
 
     /// The longest sequence the rotary tables cover.

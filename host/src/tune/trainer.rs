@@ -109,20 +109,22 @@ pub fn mean_loss(
     examples: &[Encoded],
 ) -> Result<f64, TuneError> {
     let weights = lora.map(Lora::inference).transpose()?;
-    let (mut total, mut count) = (0f64, 0usize);
-    for chunk in examples.chunks(8) {
-        let batch: Vec<(&[u32], &[bool])> = chunk
-            .iter()
-            .map(|e| (e.tokens.as_slice(), e.trained.as_slice()))
-            .collect();
-        let (loss, n) = network.loss(&batch, weights.as_ref())?;
-        total += loss.to_scalar::<f32>()? as f64;
-        count += n;
-    }
-    Ok(if count == 0 {
-        f64::NAN
-    } else {
-        total / count as f64
+    network.install(move || {
+        let (mut total, mut count) = (0f64, 0usize);
+        for chunk in examples.chunks(8) {
+            let batch: Vec<(&[u32], &[bool])> = chunk
+                .iter()
+                .map(|e| (e.tokens.as_slice(), e.trained.as_slice()))
+                .collect();
+            let (loss, n) = network.loss(&batch, weights.as_ref())?;
+            total += loss.to_scalar::<f32>()? as f64;
+            count += n;
+        }
+        Ok(if count == 0 {
+            f64::NAN
+        } else {
+            total / count as f64
+        })
     })
 }
 
@@ -196,9 +198,13 @@ pub fn train(
                 let weights = lora.training(StdRng::seed_from_u64(
                     settings.seed ^ (step as u64) << 20 ^ micro[0] as u64,
                 ));
-                let (loss, _) = network.loss(&batch, Some(&weights))?;
-                step_loss += loss.to_scalar::<f32>()? as f64;
-                let grads = (loss / trained.max(1) as f64)?.backward()?;
+                // One pool of threads for the projections and candle alike.
+                let (loss, grads) = network.install(move || -> Result<_, TuneError> {
+                    let (loss, _) = network.loss(&batch, Some(&weights))?;
+                    let value = loss.to_scalar::<f32>()? as f64;
+                    Ok((value, (loss / trained.max(1) as f64)?.backward()?))
+                })?;
+                step_loss += loss;
                 for (slot, var) in gradients.iter_mut().zip(&vars) {
                     if let Some(g) = grads.get(var) {
                         *slot = Some(match slot.take() {
