@@ -57,12 +57,22 @@ fn variants_side_by_side_with_reply_metrics_and_the_judge() {
             replies.bleu.iter().all(|b| (0.0..=100.0).contains(b)),
             "{arm}: {replies:?}"
         );
-        assert!(replies.bert_f1 > 0.0 && replies.bert_f1 <= 1.0, "{arm}: {replies:?}");
+        assert!(
+            replies.bert_f1 > 0.0 && replies.bert_f1 <= 1.0,
+            "{arm}: {replies:?}"
+        );
         let perplexity = replies.perplexity.expect("perplexity of the references");
-        assert!(perplexity.is_finite() && perplexity > 1.0, "{arm}: {perplexity}");
+        assert!(
+            perplexity.is_finite() && perplexity > 1.0,
+            "{arm}: {perplexity}"
+        );
         assert_eq!(replies.judged, 2, "{arm}");
         assert!(
-            replies.judge.values().iter().all(|v| (1.0..=5.0).contains(v)),
+            replies
+                .judge
+                .values()
+                .iter()
+                .all(|v| (1.0..=5.0).contains(v)),
             "{arm}: {:?}",
             replies.judge
         );

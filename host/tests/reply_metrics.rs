@@ -25,14 +25,20 @@ const PAIRS: [(&str, &str); 9] = [
         "A refund of 12.50 EUR (order #1001) is on its way!",
         "Your refund of 12.50 EUR for order #1001 is on its way.",
     ),
-    ("Delivery takes 3-5 working days.", "Standard delivery takes 3-5 working days..."),
+    (
+        "Delivery takes 3-5 working days.",
+        "Standard delivery takes 3-5 working days...",
+    ),
     ("hello", "Hello! How can I help you today?"),
     ("", "We are open Monday to Friday."),
     (
         "The \"Express\" option costs 9.90 EUR & arrives next day.",
         "Express shipping costs 9.90 EUR and arrives the next working day.",
     ),
-    ("Sure", "Unfortunately I can't share another customer's details."),
+    (
+        "Sure",
+        "Unfortunately I can't share another customer's details.",
+    ),
     (
         "Your line's outage ticket T-1001 is open; a technician visits on 2026-06-17.",
         "Ticket T-1001 for your outage is open, and a technician will visit on 2026-06-17.",

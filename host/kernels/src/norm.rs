@@ -21,6 +21,27 @@ pub fn rms_norm_in_place(x: &mut [f32], weight: &[f32], eps: f32) {
     }
 }
 
+/// The gradient of [`rms_norm`] with respect to `x` (the weight is held
+/// fixed): with `r = 1/sqrt(mean(x²) + eps)` and `g = weight · dy`,
+/// `dx = r · (g − x · r² · mean(g · x))`.
+pub fn rms_norm_backward(x: &[f32], weight: &[f32], eps: f32, dy: &[f32], dx: &mut [f32]) {
+    assert!(x.len() == weight.len() && dy.len() == x.len() && dx.len() == x.len());
+    let n = x.len() as f32;
+    let mean_square = x.iter().map(|v| v * v).sum::<f32>() / n;
+    let r = 1.0 / (mean_square + eps).sqrt();
+    let mean_gx = x
+        .iter()
+        .zip(weight)
+        .zip(dy)
+        .map(|((&v, &w), &d)| w * d * v)
+        .sum::<f32>()
+        / n;
+    let k = r * r * mean_gx;
+    for (((o, &v), &w), &d) in dx.iter_mut().zip(x).zip(weight).zip(dy) {
+        *o = r * (w * d - v * k);
+    }
+}
+
 /// Which values RoPE rotates together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RopeStyle {

@@ -87,6 +87,29 @@ impl Pool {
         });
     }
 
+    /// Splits two equally long slices at the same places and calls
+    /// `task(first_item, chunk_a, chunk_b)` on the pairs in parallel.
+    pub fn for_chunk_pairs_mut<A: Send, B: Send>(
+        &self,
+        a: &mut [A],
+        b: &mut [B],
+        min_items: usize,
+        task: impl Fn(usize, &mut [A], &mut [B]) + Sync,
+    ) {
+        assert_eq!(a.len(), b.len(), "pairs of chunks need equal slices");
+        let chunk = self.chunk(a.len(), min_items);
+        if chunk >= a.len() {
+            task(0, a, b);
+            return;
+        }
+        self.pool.install(|| {
+            a.par_chunks_mut(chunk)
+                .zip(b.par_chunks_mut(chunk))
+                .enumerate()
+                .for_each(|(c, (a, b))| task(c * chunk, a, b))
+        });
+    }
+
     /// Items per chunk: about four chunks per thread, for balance.
     fn chunk(&self, n: usize, min_chunk: usize) -> usize {
         if self.threads == 1 {

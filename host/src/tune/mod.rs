@@ -14,6 +14,7 @@
 //! * this file: a whole run, from a model file to the adapter's files (PEFT
 //!   safetensors + `adapter_config.json`, and a GGUF LoRA for llama.cpp).
 
+mod activation;
 pub mod data;
 pub mod desk_data;
 pub mod encode;
@@ -21,6 +22,7 @@ mod error;
 pub mod frozen;
 pub mod lora;
 pub mod network;
+mod norm;
 pub mod optimizer;
 pub mod peer;
 pub mod sweep;

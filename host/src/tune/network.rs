@@ -15,19 +15,21 @@ use candle_core::quantized::QTensor;
 use candle_core::{D, DType, Device, Tensor};
 use deskhand_kernels::RopeStyle;
 
+use super::activation::SiluMul;
 use super::error::TuneError;
 use super::frozen::{Frozen, Kernels};
 use super::lora::LoraWeights;
+use super::norm::RmsNorm;
 use crate::llm::adapter::Target;
 use crate::llm::{GgufFile, NativeConfig};
 
 struct Block {
-    attention_norm: Tensor,
-    ffn_norm: Tensor,
+    attention_norm: RmsNorm,
+    ffn_norm: RmsNorm,
     projections: BTreeMap<Target, Frozen>,
     biases: BTreeMap<Target, Tensor>,
-    query_norm: Option<Tensor>,
-    key_norm: Option<Tensor>,
+    query_norm: Option<RmsNorm>,
+    key_norm: Option<RmsNorm>,
 }
 
 /// The frozen model.
@@ -35,10 +37,11 @@ pub struct Network {
     pub config: NativeConfig,
     embeddings: Tensor,
     blocks: Vec<Block>,
-    output_norm: Tensor,
+    output_norm: RmsNorm,
     output: Frozen,
     cos: Tensor,
     sin: Tensor,
+    silu_mul: SiluMul,
     kernels: Arc<Kernels>,
 }
 
@@ -104,24 +107,35 @@ impl Network {
                     biases.insert(target, values(&mut file, &bias)?);
                 }
             }
-            let optional = |file: &mut GgufFile, part: &str| -> Result<Option<Tensor>, TuneError> {
-                let n = name(part);
-                if has(file, &n) {
-                    values(file, &n).map(Some)
-                } else {
-                    Ok(None)
-                }
+            let norm = |file: &mut GgufFile, part: &str| -> Result<RmsNorm, TuneError> {
+                Ok(RmsNorm::new(
+                    &values(file, &name(part))?,
+                    config.rms_eps,
+                    kernels.clone(),
+                )?)
             };
+            let optional =
+                |file: &mut GgufFile, part: &str| -> Result<Option<RmsNorm>, TuneError> {
+                    if has(file, &name(part)) {
+                        norm(file, part).map(Some)
+                    } else {
+                        Ok(None)
+                    }
+                };
             blocks.push(Block {
-                attention_norm: values(&mut file, &name("attn_norm.weight"))?,
-                ffn_norm: values(&mut file, &name("ffn_norm.weight"))?,
+                attention_norm: norm(&mut file, "attn_norm.weight")?,
+                ffn_norm: norm(&mut file, "ffn_norm.weight")?,
                 query_norm: optional(&mut file, "attn_q_norm.weight")?,
                 key_norm: optional(&mut file, "attn_k_norm.weight")?,
                 projections,
                 biases,
             });
         }
-        let output_norm = values(&mut file, "output_norm.weight")?;
+        let output_norm = RmsNorm::new(
+            &values(&mut file, "output_norm.weight")?,
+            config.rms_eps,
+            kernels.clone(),
+        )?;
         let positions = positions.min(config.context_length).max(1);
         let half = config.head_dim / 2;
         let mut cos = Vec::with_capacity(positions * half);
@@ -145,6 +159,7 @@ impl Network {
             blocks,
             output_norm,
             output,
+            silu_mul: SiluMul::new(kernels.clone()),
             kernels,
         })
     }
@@ -168,7 +183,6 @@ impl Network {
         sequences: &[&[u32]],
         lora: Option<&LoraWeights>,
     ) -> Result<Tensor, TuneError> {
-        let c = &self.config;
         let lengths: Vec<usize> = sequences.iter().map(|s| s.len()).collect();
         if let Some(&long) = lengths
             .iter()
@@ -193,7 +207,7 @@ impl Network {
                 }
                 Ok(y)
             };
-            let x = rms_norm(&h, &block.attention_norm, c.rms_eps)?;
+            let x = block.attention_norm.forward(&h)?;
             let q = project(Target::Query, &x)?;
             let k = project(Target::Key, &x)?;
             let v = project(Target::Value, &x)?;
@@ -210,13 +224,13 @@ impl Network {
             }
             let attended = Tensor::cat(&attended, 0)?;
             h = (h + project(Target::Output, &attended)?)?;
-            let x = rms_norm(&h, &block.ffn_norm, c.rms_eps)?;
+            let x = block.ffn_norm.forward(&h)?;
             let gate = project(Target::Gate, &x)?;
             let up = project(Target::Up, &x)?;
-            let activated = (candle_nn::ops::silu(&gate)? * up)?;
+            let activated = self.silu_mul.forward(&gate, &up)?;
             h = (h + project(Target::Down, &activated)?)?;
         }
-        rms_norm(&h, &self.output_norm, c.rms_eps)
+        Ok(self.output_norm.forward(&h)?)
     }
 
     /// Causal attention of one sequence: `q` is `len × heads·dim`, `k` and
@@ -230,10 +244,10 @@ impl Network {
     ) -> Result<Tensor, TuneError> {
         let c = &self.config;
         let len = q.dims()[0];
-        let heads = |t: &Tensor, n: usize, norm: &Option<Tensor>| -> Result<Tensor, TuneError> {
+        let heads = |t: &Tensor, n: usize, norm: &Option<RmsNorm>| -> Result<Tensor, TuneError> {
             let mut t = t.reshape((len, n, c.head_dim))?;
-            if let Some(w) = norm {
-                t = rms_norm(&t, w, c.rms_eps)?;
+            if let Some(norm) = norm {
+                t = norm.forward(&t)?;
             }
             Ok(t.transpose(0, 1)?.contiguous()?)
         };
@@ -327,11 +341,4 @@ impl Network {
         let picked = log_probs.gather(&targets, 1)?;
         Ok((picked.sum_all()?.neg()?, count))
     }
-}
-
-/// `x / sqrt(mean(x²) + eps) · w` over the last dimension.
-fn rms_norm(x: &Tensor, weight: &Tensor, eps: f32) -> Result<Tensor, TuneError> {
-    let mean_square = x.sqr()?.mean_keepdim(D::Minus1)?;
-    let inverse = (mean_square + eps as f64)?.sqrt()?.recip()?;
-    Ok(x.broadcast_mul(&inverse)?.broadcast_mul(weight)?)
 }

@@ -67,6 +67,39 @@ pub fn silu_mul(isa: Isa, gate: &[f32], up: &[f32], out: &mut [f32]) {
     }
 }
 
+/// The gradients of [`silu_mul`]: with `s = σ(gate)`,
+/// `d_up = dy · gate · s` and `d_gate = dy · up · s · (1 + gate · (1 − s))`.
+pub fn silu_mul_backward(
+    isa: Isa,
+    gate: &[f32],
+    up: &[f32],
+    dy: &[f32],
+    d_gate: &mut [f32],
+    d_up: &mut [f32],
+) {
+    let n = gate.len();
+    assert!(up.len() == n && dy.len() == n && d_gate.len() == n && d_up.len() == n);
+    const CHUNK: usize = 256;
+    let mut sigmoid = [0f32; CHUNK];
+    for start in (0..n).step_by(CHUNK) {
+        let end = (start + CHUNK).min(n);
+        let s = &mut sigmoid[..end - start];
+        for (v, &g) in s.iter_mut().zip(&gate[start..end]) {
+            *v = -g;
+        }
+        exp(isa, s);
+        for v in s.iter_mut() {
+            *v = 1.0 / (1.0 + *v);
+        }
+        for (i, &s) in s.iter().enumerate() {
+            let at = start + i;
+            let (g, u, d) = (gate[at], up[at], dy[at]);
+            d_up[at] = d * g * s;
+            d_gate[at] = d * u * s * (1.0 + g * (1.0 - s));
+        }
+    }
+}
+
 /// `e^x` of every value, in place.
 pub fn exp(isa: Isa, values: &mut [f32]) {
     match isa.usable() {

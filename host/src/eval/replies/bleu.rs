@@ -167,7 +167,11 @@ mod tests {
         assert_eq!(BleuStats::of("hello there", "goodbye friend").bleu(3), 0.0);
         let smoothed = BleuStats::of("hello there friend", "hello my friend");
         let expected = (100.0f64 * 2.0 / 3.0 * 100.0 / 4.0).sqrt();
-        assert!((smoothed.bleu(2) - expected).abs() < 1e-9, "{}", smoothed.bleu(2));
+        assert!(
+            (smoothed.bleu(2) - expected).abs() < 1e-9,
+            "{}",
+            smoothed.bleu(2)
+        );
         assert_eq!(BleuStats::of("", "something").bleu(1), 0.0);
     }
 }
