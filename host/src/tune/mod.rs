@@ -25,6 +25,7 @@ pub mod network;
 mod norm;
 pub mod optimizer;
 pub mod peer;
+mod rope;
 pub mod sweep;
 pub mod trainer;
 

@@ -13,13 +13,13 @@ use std::sync::Arc;
 
 use candle_core::quantized::QTensor;
 use candle_core::{D, DType, Device, Tensor};
-use deskhand_kernels::RopeStyle;
 
 use super::activation::SiluMul;
 use super::error::TuneError;
 use super::frozen::{Frozen, Kernels};
 use super::lora::LoraWeights;
 use super::norm::RmsNorm;
+use super::rope::Rope;
 use crate::llm::adapter::Target;
 use crate::llm::{GgufFile, NativeConfig};
 
@@ -39,8 +39,7 @@ pub struct Network {
     blocks: Vec<Block>,
     output_norm: RmsNorm,
     output: Frozen,
-    cos: Tensor,
-    sin: Tensor,
+    rope: Rope,
     silu_mul: SiluMul,
     kernels: Arc<Kernels>,
 }
@@ -137,23 +136,15 @@ impl Network {
             kernels.clone(),
         )?;
         let positions = positions.min(config.context_length).max(1);
-        let half = config.head_dim / 2;
-        let mut cos = Vec::with_capacity(positions * half);
-        let mut sin = Vec::with_capacity(positions * half);
-        for p in 0..positions {
-            for i in 0..half {
-                let theta = 1.0
-                    / config
-                        .rope_base
-                        .powf((2 * i) as f32 / config.head_dim as f32);
-                let angle = p as f32 * theta;
-                cos.push(angle.cos());
-                sin.push(angle.sin());
-            }
-        }
+        let rope = Rope::new(
+            config.head_dim,
+            config.rope_base,
+            positions,
+            config.rope_style,
+            kernels.clone(),
+        );
         Ok(Network {
-            cos: Tensor::from_vec(cos, (positions, half), &Device::Cpu)?,
-            sin: Tensor::from_vec(sin, (positions, half), &Device::Cpu)?,
+            rope,
             config,
             embeddings,
             blocks,
@@ -173,7 +164,7 @@ impl Network {
 
     /// The longest sequence the rotary tables cover.
     pub fn max_positions(&self) -> usize {
-        self.cos.dims()[0]
+        self.rope.positions()
     }
 
     /// The final hidden states (after the output norm) of every position of
@@ -251,8 +242,8 @@ impl Network {
             }
             Ok(t.transpose(0, 1)?.contiguous()?)
         };
-        let q = self.rope(&heads(q, c.heads, &block.query_norm)?)?;
-        let k = self.rope(&heads(k, c.kv_heads, &block.key_norm)?)?;
+        let q = self.rope.forward(&heads(q, c.heads, &block.query_norm)?)?;
+        let k = self.rope.forward(&heads(k, c.kv_heads, &block.key_norm)?)?;
         let v = heads(v, c.kv_heads, &None)?;
         let group = c.heads / c.kv_heads;
         let repeat = |t: Tensor| -> Result<Tensor, TuneError> {
@@ -278,31 +269,6 @@ impl Network {
     }
 
     /// Rotary embeddings of `heads × len × dim` at positions `0..len`.
-    fn rope(&self, x: &Tensor) -> Result<Tensor, TuneError> {
-        let (heads, len, dim) = x.dims3()?;
-        let half = dim / 2;
-        let cos = self.cos.narrow(0, 0, len)?;
-        let sin = self.sin.narrow(0, 0, len)?;
-        Ok(match self.config.rope_style {
-            RopeStyle::Interleaved => {
-                let pairs = x.reshape((heads, len, half, 2))?;
-                let a = pairs.narrow(3, 0, 1)?.squeeze(3)?;
-                let b = pairs.narrow(3, 1, 1)?.squeeze(3)?;
-                let first = (a.broadcast_mul(&cos)? - b.broadcast_mul(&sin)?)?;
-                let second = (a.broadcast_mul(&sin)? + b.broadcast_mul(&cos)?)?;
-                Tensor::stack(&[first, second], 3)?.reshape((heads, len, dim))?
-            }
-            RopeStyle::Halves => {
-                let a = x.narrow(2, 0, half)?;
-                let b = x.narrow(2, half, half)?;
-                let first = (a.broadcast_mul(&cos)? - b.broadcast_mul(&sin)?)?;
-                let second = (a.broadcast_mul(&sin)? + b.broadcast_mul(&cos)?)?;
-                Tensor::cat(&[first, second], 2)?
-            }
-        })
-    }
-
-    /// Logits of every position of one sequence: `len × vocab`.
     pub fn logits(&self, tokens: &[u32], lora: Option<&LoraWeights>) -> Result<Tensor, TuneError> {
         let h = self.hidden(&[tokens], lora)?;
         Ok(self.output.forward(&h)?)
