@@ -228,11 +228,11 @@ impl Voice {
     }
 }
 
+/// A text of the desk's, or the default, with `{{ business }}` filled in.
+type Pick<'a> = dyn Fn(&Option<String>, &str) -> Result<String, String> + 'a;
+
 /// A template's texts with `{{ business }}` filled in.
-fn render_template(
-    template: &TemplateSection,
-    pick: &dyn Fn(&Option<String>, &str) -> Result<String, String>,
-) -> Result<VoiceTemplate, String> {
+fn render_template(template: &TemplateSection, pick: &Pick<'_>) -> Result<VoiceTemplate, String> {
     let own = |text: &Option<String>| -> Result<Option<String>, String> {
         text.as_ref().map(|_| pick(text, "")).transpose()
     };

@@ -111,15 +111,12 @@ impl CustomOp2 for SiluMul {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tune::test_support::{kernels, max_difference};
     use candle_core::{Device, Var};
-    use deskhand_kernels::{Isa, Pool};
 
     #[test]
     fn forward_and_gradients_match_candle_s_own_operations() {
-        let kernels = Arc::new(Kernels {
-            isa: Isa::best_supported(),
-            pool: Pool::new(2).unwrap(),
-        });
+        let kernels = kernels();
         let n = 9000;
         let var = |f: &dyn Fn(usize) -> f32| {
             Var::from_vec((0..n).map(f).collect::<Vec<_>>(), (90, 100), &Device::Cpu).unwrap()
@@ -130,17 +127,7 @@ mod tests {
             .forward(gate.as_tensor(), up.as_tensor())
             .unwrap();
         let theirs = (candle_nn::ops::silu(gate.as_tensor()).unwrap() * up.as_tensor()).unwrap();
-        let diff = |a: &Tensor, b: &Tensor| {
-            (a - b)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap()
-        };
-        assert!(diff(&ours, &theirs) < 1e-4);
+        assert!(max_difference(&ours, &theirs) < 1e-4);
         let probe = Tensor::from_vec(
             (0..n).map(|i| (i % 7) as f32 - 3.0).collect::<Vec<_>>(),
             (90, 100),
@@ -151,7 +138,7 @@ mod tests {
         let g_ours = loss(&ours).backward().unwrap();
         let g_theirs = loss(&theirs).backward().unwrap();
         for v in [&gate, &up] {
-            assert!(diff(g_ours.get(v).unwrap(), g_theirs.get(v).unwrap()) < 1e-3);
+            assert!(max_difference(g_ours.get(v).unwrap(), g_theirs.get(v).unwrap()) < 1e-3);
         }
     }
 }

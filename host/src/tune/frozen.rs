@@ -132,12 +132,11 @@ mod tests {
     use super::*;
     use candle_core::{Device, Var};
 
+    use crate::tune::test_support::{kernels, max_difference};
+
     #[test]
     fn forward_and_input_gradient_match_candle_matmul() {
-        let kernels = Arc::new(Kernels {
-            isa: Isa::best_supported(),
-            pool: Pool::new(2).unwrap(),
-        });
+        let kernels = kernels();
         let (outputs, inputs, rows) = (37, 19, 5);
         let w: Vec<f32> = (0..outputs * inputs)
             .map(|i| ((i * 7 % 13) as f32 - 6.0) / 7.0)
@@ -154,19 +153,9 @@ mod tests {
         let wt = Tensor::from_vec(w, (outputs, inputs), &Device::Cpu).unwrap();
         let ours = frozen.forward(x.as_tensor()).unwrap();
         let theirs = x.as_tensor().matmul(&wt.t().unwrap()).unwrap();
-        let diff = |a: &Tensor, b: &Tensor| {
-            (a - b)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap()
-        };
-        assert!(diff(&ours, &theirs) < 1e-4);
+        assert!(max_difference(&ours, &theirs) < 1e-4);
         let g_ours = ours.sqr().unwrap().sum_all().unwrap().backward().unwrap();
         let g_theirs = theirs.sqr().unwrap().sum_all().unwrap().backward().unwrap();
-        assert!(diff(g_ours.get(&x).unwrap(), g_theirs.get(&x).unwrap()) < 1e-3);
+        assert!(max_difference(g_ours.get(&x).unwrap(), g_theirs.get(&x).unwrap()) < 1e-3);
     }
 }

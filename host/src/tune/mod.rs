@@ -27,6 +27,8 @@ pub mod optimizer;
 pub mod peer;
 mod rope;
 pub mod sweep;
+#[cfg(test)]
+mod test_support;
 pub mod trainer;
 
 use std::path::{Path, PathBuf};

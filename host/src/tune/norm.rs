@@ -118,15 +118,12 @@ impl CustomOp2 for Backward {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tune::test_support::{kernels, max_difference};
     use candle_core::{D, Device, Var};
-    use deskhand_kernels::{Isa, Pool};
 
     #[test]
     fn forward_and_gradient_match_candle_s_own_operations() {
-        let kernels = Arc::new(Kernels {
-            isa: Isa::best_supported(),
-            pool: Pool::new(2).unwrap(),
-        });
+        let kernels = kernels();
         let (rows, width) = (37, 24);
         let weight = Tensor::from_vec(
             (0..width)
@@ -164,17 +161,7 @@ mod tests {
             .unwrap()
             .broadcast_mul(&weight)
             .unwrap();
-        let diff = |a: &Tensor, b: &Tensor| {
-            (a - b)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap()
-        };
-        assert!(diff(&ours, &theirs) < 1e-5);
+        assert!(max_difference(&ours, &theirs) < 1e-5);
         // A loss that weighs every output differently.
         let probe = Tensor::from_vec(
             (0..rows * width)
@@ -187,6 +174,6 @@ mod tests {
         let loss = |y: &Tensor| (y * &probe).unwrap().sum_all().unwrap();
         let g_ours = loss(&ours).backward().unwrap();
         let g_theirs = loss(&theirs).backward().unwrap();
-        assert!(diff(g_ours.get(&x).unwrap(), g_theirs.get(&x).unwrap()) < 1e-4);
+        assert!(max_difference(g_ours.get(&x).unwrap(), g_theirs.get(&x).unwrap()) < 1e-4);
     }
 }

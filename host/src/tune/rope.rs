@@ -127,8 +127,8 @@ impl CustomOp1 for Rope {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tune::test_support::{kernels, max_difference};
     use candle_core::{Device, Var};
-    use deskhand_kernels::{Isa, Pool};
 
     /// Candle's own operations, as the training graph used to rotate.
     fn reference(x: &Tensor, rope: &Rope) -> Tensor {
@@ -164,10 +164,7 @@ mod tests {
 
     #[test]
     fn both_pair_orders_and_their_gradients_match_candle_s_own_operations() {
-        let kernels = Arc::new(Kernels {
-            isa: Isa::best_supported(),
-            pool: Pool::new(2).unwrap(),
-        });
+        let kernels = kernels();
         for style in [RopeStyle::Interleaved, RopeStyle::Halves] {
             let rope = Rope::new(16, 10_000.0, 40, style, kernels.clone());
             let (heads, len, dim) = (3, 29, 16);
@@ -182,17 +179,7 @@ mod tests {
             .unwrap();
             let ours = rope.forward(x.as_tensor()).unwrap();
             let theirs = reference(x.as_tensor(), &rope);
-            let diff = |a: &Tensor, b: &Tensor| {
-                (a - b)
-                    .unwrap()
-                    .abs()
-                    .unwrap()
-                    .max_all()
-                    .unwrap()
-                    .to_scalar::<f32>()
-                    .unwrap()
-            };
-            assert!(diff(&ours, &theirs) < 1e-5, "{style:?}");
+            assert!(max_difference(&ours, &theirs) < 1e-5, "{style:?}");
             let probe = Tensor::from_vec(
                 (0..n).map(|i| (i % 5) as f32 - 2.0).collect::<Vec<_>>(),
                 (heads, len, dim),
@@ -203,7 +190,7 @@ mod tests {
             let g_ours = loss(&ours).backward().unwrap();
             let g_theirs = loss(&theirs).backward().unwrap();
             assert!(
-                diff(g_ours.get(&x).unwrap(), g_theirs.get(&x).unwrap()) < 1e-4,
+                max_difference(g_ours.get(&x).unwrap(), g_theirs.get(&x).unwrap()) < 1e-4,
                 "{style:?}"
             );
         }

@@ -71,11 +71,11 @@ impl BleuStats {
         let log = |p: f64| if p == 0.0 { -9_999_999_999.0 } else { p.ln() };
         let mut precisions = [0.0f64; MAX_ORDER];
         let mut smooth = 1.0;
-        for n in 0..order {
+        for (n, precision) in precisions.iter_mut().enumerate().take(order) {
             if self.totals[n] == 0 {
                 break;
             }
-            precisions[n] = if self.matches[n] == 0 {
+            *precision = if self.matches[n] == 0 {
                 smooth *= 2.0;
                 100.0 / (smooth * self.totals[n] as f64)
             } else {
