@@ -7,6 +7,7 @@ mod bench_tune;
 mod chat;
 mod data;
 mod eval;
+mod eval_context;
 mod generate;
 mod global;
 mod kb;

@@ -20,6 +20,7 @@ mod report;
 mod runner;
 mod scenario;
 mod tables;
+mod trial_policies;
 
 pub use checks::{Check, Quality, claims_for};
 pub use context::{DeskContext, EvalContext};

@@ -1,13 +1,11 @@
 //! Running scenarios: each trial on a fresh store of its desk, with its own clock, policy
 //! parameters and conversation, checked turn by turn and at the end.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::path::Path;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::checks::{self, Check, Quality};
 use super::context::EvalContext;
@@ -15,11 +13,12 @@ use super::error::EvalError;
 use super::fixtures::build_data;
 use super::replies::{Exchange, ReplyScorer, ReplyScores};
 use super::scenario::{DEFAULT_NOW, Scenario, Step};
+use super::trial_policies::TrialPolicies;
 use crate::agent::prompts::model_only_system;
 use crate::agent::{Agent, AgentSettings, TurnOutcome, Variant};
 use crate::clock::Clock;
 use crate::desk::Desk;
-use crate::policy::{PolicyEngine, PolicyGate, PolicyPaths};
+use crate::policy::{PolicyEngine, PolicyGate};
 use crate::store::SqliteStore;
 
 /// How to run the suite.
@@ -334,64 +333,4 @@ fn play(
             checks::check_final(expect, &scenario.customer, store.as_ref(), store.as_ref());
     }
     Ok(())
-}
-
-/// A trial's own copy of the policy configuration.
-struct TrialPolicies {
-    paths: PolicyPaths,
-    base: toml::Table,
-}
-
-impl TrialPolicies {
-    /// Copies the base configuration into `dir` with `overrides` applied.
-    fn write(
-        base: &PolicyPaths,
-        dir: &Path,
-        overrides: &BTreeMap<String, BTreeMap<String, Value>>,
-    ) -> Result<Self, String> {
-        let text = std::fs::read_to_string(&base.config)
-            .map_err(|e| format!("reading {}: {e}", base.config.display()))?;
-        let table: toml::Table =
-            toml::from_str(&text).map_err(|e| format!("{}: {e}", base.config.display()))?;
-        let tests = dir.join("tests");
-        std::fs::create_dir_all(&tests).map_err(|e| e.to_string())?;
-        let file = TrialPolicies {
-            paths: PolicyPaths {
-                config: dir.join("policies.toml"),
-                modules: base.modules.clone(),
-                tests,
-            },
-            base: table,
-        };
-        file.rewrite(overrides)?;
-        Ok(file)
-    }
-
-    fn rewrite(&self, overrides: &BTreeMap<String, BTreeMap<String, Value>>) -> Result<(), String> {
-        let mut table = self.base.clone();
-        for (policy, params) in overrides {
-            let entry = table
-                .get_mut(policy)
-                .and_then(|e| e.as_table_mut())
-                .ok_or_else(|| {
-                    format!(
-                        "there is no policy [{policy}] to change; the policies are: {}",
-                        self.base.keys().cloned().collect::<Vec<_>>().join(", ")
-                    )
-                })?;
-            let current = entry
-                .entry("params")
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            let current = current
-                .as_table_mut()
-                .ok_or_else(|| format!("[{policy}] params is not a table"))?;
-            for (key, value) in params {
-                let value: toml::Value = serde_json::from_value(value.clone())
-                    .map_err(|e| format!("[{policy}] {key}: {e}"))?;
-                current.insert(key.clone(), value);
-            }
-        }
-        let text = toml::to_string(&table).map_err(|e| e.to_string())?;
-        std::fs::write(&self.paths.config, text).map_err(|e| format!("writing the policies: {e}"))
-    }
 }
