@@ -150,3 +150,24 @@ fn an_unknown_template_is_refused_with_the_desk_s_templates() {
     assert!(stderr.contains("no prompt template \"chirpy\""), "{stderr}");
     assert!(stderr.contains("empathetic"), "{stderr}");
 }
+
+#[test]
+fn the_desk_s_own_template_is_kept_unless_another_is_asked_for() {
+    use deskhand::eval::{NO_TEMPLATE, voice_under};
+    let voice = shared()
+        .desk
+        .voice
+        .with_template(Some("structured"))
+        .unwrap();
+    // Not asking for a template evaluates the voice the desk runs under.
+    assert_eq!(voice_under(&voice, None).unwrap(), voice);
+    let plain = voice_under(&voice, Some(NO_TEMPLATE)).unwrap();
+    assert_eq!(plain.template, None);
+    assert!(
+        !plain
+            .closing_prompt
+            .contains(voice.style.as_deref().unwrap())
+    );
+    let friendly = voice_under(&voice, Some("friendly")).unwrap();
+    assert_eq!(friendly.template.as_deref(), Some("friendly"));
+}

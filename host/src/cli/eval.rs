@@ -148,14 +148,10 @@ pub fn run(global: &GlobalArgs, args: EvalRunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let templates: Vec<Option<String>> = args
-        .template
-        .iter()
-        .map(|t| (t != "none").then(|| t.clone()))
-        .collect();
+    let templates: Vec<Option<String>> = args.template.iter().cloned().map(Some).collect();
     for desk in &desks {
         for template in &templates {
-            if let Err(why) = desk.voice.with_template(template.as_deref()) {
+            if let Err(why) = deskhand::eval::voice_under(&desk.voice, template.as_deref()) {
                 eprintln!("error: --template on desk {}: {why}", desk.id);
                 return Ok(ExitCode::from(2));
             }

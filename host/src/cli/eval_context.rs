@@ -41,7 +41,17 @@ pub(super) fn load_context(
             .with_context(|| format!("loading the model {}", model.display()))?,
     );
     let tuned = args.variant.iter().any(|v| v.is_tuned());
-    if !tuned && let Some(adapter) = desks.iter().find_map(|d| d.adapter.as_ref()) {
+    anyhow::ensure!(
+        global.adapter.is_none() || desks.len() == 1,
+        "--adapter names one desk's adapter, and this run covers {} desks: choose one with --desk \
+         (each desk's own adapter is its [model] adapter or data/DESK/adapter)",
+        desks.len()
+    );
+    let configured = global
+        .adapter
+        .as_ref()
+        .or_else(|| desks.iter().find_map(|d| d.adapter.as_ref()));
+    if !tuned && let Some(adapter) = configured {
         eprintln!(
             "note: the variants run the model without its adapter {}; compare with --variant full,tuned",
             adapter.display()

@@ -29,7 +29,9 @@ pub use fixtures::build_data;
 pub use loader::{load_file, load_scenarios, parse_scenarios};
 pub use metrics::{ArmSummary, JudgeNote, Latency, Rate, Summary, summarise};
 pub use report::{summary_markdown, write_reports};
-pub use runner::{Arm, EvalConfig, TrialResult, TurnResult, run_suite, run_trial};
+pub use runner::{
+    Arm, EvalConfig, NO_TEMPLATE, TrialResult, TurnResult, run_suite, run_trial, voice_under,
+};
 pub use scenario::{
     DEFAULT_NOW, ExpectedPolicy, FinalCollection, FinalState, Fixtures, Scenario, Step,
     TurnExpectation,

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
+use tracing::warn;
 
 use super::checks::{self, Check, Quality};
 use super::context::EvalContext;
@@ -17,7 +18,7 @@ use super::trial_policies::TrialPolicies;
 use crate::agent::prompts::model_only_system;
 use crate::agent::{Agent, AgentSettings, TurnOutcome, Variant};
 use crate::clock::Clock;
-use crate::desk::Desk;
+use crate::desk::{Desk, Voice};
 use crate::policy::{PolicyEngine, PolicyGate};
 use crate::store::SqliteStore;
 
@@ -30,7 +31,8 @@ pub struct EvalConfig {
     /// Sampling temperature of what the model writes.
     pub temperature: f32,
     pub variants: Vec<Variant>,
-    /// The desk's prompt templates to compare (`None`: the desk's own voice).
+    /// The desk's prompt templates to compare (`None`: the desk's own voice,
+    /// [`NO_TEMPLATE`]: the voice without any template).
     pub templates: Vec<Option<String>>,
     /// Scenarios run at once.
     pub jobs: usize,
@@ -64,6 +66,9 @@ pub struct TurnResult {
     /// Closeness to the reference reply and the judge's scores.
     #[serde(default)]
     pub scores: ReplyScores,
+    /// Why the reply could not be scored, if it could not.
+    #[serde(default)]
+    pub scores_error: Option<String>,
     /// The whole turn with its trace.
     pub outcome: TurnOutcome,
 }
@@ -160,6 +165,20 @@ pub fn run_suite(
     results.into_iter().map(|(_, r)| r).collect()
 }
 
+/// The name that asks for the desk's voice without any prompt template.
+pub const NO_TEMPLATE: &str = "none";
+
+/// The desk's voice under a prompt template: `None` is the voice as the
+/// desk runs it (its own `[voice] template`, if any), [`NO_TEMPLATE`] the
+/// voice without one, any other name that template.
+pub fn voice_under(voice: &Voice, template: Option<&str>) -> Result<Voice, String> {
+    match template {
+        None => Ok(voice.clone()),
+        Some(NO_TEMPLATE) => voice.with_template(None),
+        Some(name) => voice.with_template(Some(name)),
+    }
+}
+
 /// A variant with a prompt template: what one trial runs.
 pub type Arm = (Variant, Option<String>);
 
@@ -217,11 +236,7 @@ fn play(
     let desk = context.desk_of(scenario).map_err(setup)?;
     let variant = result.variant;
     let engine = context.engine_for(desk, variant).map_err(setup)?;
-    let voice = desk
-        .desk
-        .voice
-        .with_template(result.template.as_deref())
-        .map_err(setup)?;
+    let voice = voice_under(&desk.desk.voice, result.template.as_deref()).map_err(setup)?;
     let scorer = ReplyScorer {
         embedder: &context.embedder,
         model: &engine,
@@ -288,14 +303,20 @@ fn play(
                     .run_turn(&conversation, &turn.user, &|_| {})
                     .map_err(|e| setup(format!("turn {:?}: {e}", turn.user)))?;
                 let reference = turn.expect.as_ref().and_then(|e| e.reference.as_deref());
-                let scores = scorer
-                    .score(&Exchange {
-                        history: &history,
-                        message: &turn.user,
-                        reply: &outcome.reply,
-                        reference,
-                    })
-                    .map_err(setup)?;
+                // The metrics never decide a trial: a failure is kept with
+                // the turn, and the turn is scored without them.
+                let (scores, scores_error) = match scorer.score(&Exchange {
+                    history: &history,
+                    message: &turn.user,
+                    reply: &outcome.reply,
+                    reference,
+                }) {
+                    Ok(scores) => (scores, None),
+                    Err(error) => {
+                        warn!(scenario = %scenario.name, %error, "a reply could not be scored");
+                        (ReplyScores::default(), Some(error))
+                    }
+                };
                 history.push((turn.user.clone(), outcome.reply.clone()));
                 result.turns.push(TurnResult {
                     user: turn.user.clone(),
@@ -309,6 +330,7 @@ fn play(
                     quality: checks::quality(&outcome, &desk.claims),
                     reference: reference.map(str::to_string),
                     scores,
+                    scores_error,
                     outcome,
                 });
             }

@@ -298,6 +298,12 @@ impl Engine {
             return Ok((0.0, 0));
         }
         let count = tokens.len();
+        if prompt.tokens.len() + count > self.info.context_length {
+            return Err(LlmError::PromptTooLong {
+                tokens: prompt.tokens.len() + count,
+                context: self.info.context_length,
+            });
+        }
         let (reply, answer) = mpsc::channel();
         self.submit(move |_| Job::Score {
             prompt,
