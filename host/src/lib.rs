@@ -23,6 +23,8 @@
 //! * [`clock`]: the business clock, fixed in tests and scenarios;
 //! * [`config`]: where things live on disk;
 //! * [`digest`]: SHA-256 content hashes;
+//! * [`venv`]: the Python venvs of the peers that benchmarks and
+//!   interoperability tests compare against;
 //! * [`watch`]: debounced file watching for hot reload.
 
 // The OpenAPI document is one large `json!` literal.
@@ -42,4 +44,5 @@ pub mod retrieval;
 pub mod server;
 pub mod store;
 pub mod tune;
+pub mod venv;
 pub mod watch;

@@ -5,7 +5,7 @@
 //! benchmark itself (speed does not depend on the weights' values).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -403,38 +403,12 @@ print(json.dumps({"prefill": statistics.median(prefill), "decode": statistics.me
 
 /// A private virtual environment with llama-cpp-python, installed on first use.
 fn llama_cpp_python() -> anyhow::Result<PathBuf> {
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let venv = home.join(".cache/deskhand/bench-venv");
-    let python = venv.join("bin/python");
-    let ready = Command::new(&python)
-        .args(["-c", "import llama_cpp, numpy"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if ready {
-        return Ok(python);
-    }
-    eprintln!(
-        "installing {LLAMA_CPP_PYTHON} into {} (it compiles llama.cpp: several minutes, once)",
-        venv.display()
-    );
-    let status = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()?;
-    anyhow::ensure!(status.success(), "python3 -m venv failed");
-    let status = Command::new(venv.join("bin/pip"))
-        .args([
-            "install",
-            "--disable-pip-version-check",
-            LLAMA_CPP_PYTHON,
-            "numpy",
-        ])
-        .status()?;
-    anyhow::ensure!(status.success(), "pip install {LLAMA_CPP_PYTHON} failed");
-    Ok(python)
+    Ok(deskhand::venv::python(
+        &deskhand::venv::cache_dir("bench-venv"),
+        &[LLAMA_CPP_PYTHON, "numpy"],
+        "import llama_cpp, numpy",
+        &format!("{LLAMA_CPP_PYTHON} (it compiles llama.cpp: several minutes)"),
+    )?)
 }
 
 fn measure_llama_cpp(

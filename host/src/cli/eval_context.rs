@@ -127,7 +127,7 @@ pub(super) fn load_context(
 /// The adapter the tuned variants use on `desk`: --adapter, the desk's
 /// `[model] adapter`, or what `deskhand tune` wrote for it.
 fn adapter_of(global: &GlobalArgs, desk: &Desk) -> anyhow::Result<PathBuf> {
-    let trained = global.data_dir.join(&desk.id).join("adapter");
+    let trained = deskhand::tune::trained_adapter_dir(&global.data_dir.join(&desk.id));
     let path = global
         .adapter
         .clone()

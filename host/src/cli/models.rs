@@ -70,7 +70,10 @@ fn list_adapters(global: &super::GlobalArgs) {
     let mut found: Vec<std::path::PathBuf> = global.adapter.iter().cloned().collect();
     if let Ok(desks) = std::fs::read_dir(&global.data_dir) {
         let mut desks: Vec<_> = desks
-            .filter_map(|e| e.ok().map(|e| e.path().join("adapter")))
+            .filter_map(|e| {
+                e.ok()
+                    .map(|e| deskhand::tune::trained_adapter_dir(&e.path()))
+            })
             .collect();
         desks.sort();
         found.extend(desks.into_iter().filter(|p| p.join(PEFT_CONFIG).is_file()));

@@ -184,7 +184,7 @@ pub fn run(global: &GlobalArgs, args: TuneArgs) -> anyhow::Result<ExitCode> {
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| global.paths().data_dir.join("adapter"));
+        .unwrap_or_else(|| deskhand::tune::trained_adapter_dir(&global.paths().data_dir));
     let model_path = global.chat_model_path()?;
     let mut all = examples(global, &args)?;
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();

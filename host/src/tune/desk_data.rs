@@ -88,12 +88,12 @@ fn routing(m: &DeskMaterial<'_>) -> Vec<Example> {
     ));
     let mut examples = Vec::new();
     for (r, (label, messages)) in routes.iter().enumerate() {
+        // Another route for each message, in rotation, so every pair is seen.
+        let others: Vec<usize> = (0..routes.len()).filter(|&o| o != r).collect();
+        if others.is_empty() {
+            continue;
+        }
         for (i, message) in messages.iter().enumerate() {
-            // Another route for each message, in rotation, so every pair is seen.
-            let others: Vec<usize> = (0..routes.len()).filter(|&o| o != r).collect();
-            if others.is_empty() {
-                continue;
-            }
             let other = &routes[others[i % others.len()]].0;
             let first = (i + r) % 2 == 0;
             let (a, b) = if first {

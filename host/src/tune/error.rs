@@ -24,6 +24,9 @@ pub enum TuneError {
     /// The adapter could not be written or read.
     #[error(transparent)]
     Adapter(#[from] crate::llm::adapter::AdapterError),
+    /// The peers' Python venv could not be made.
+    #[error(transparent)]
+    Venv(#[from] crate::venv::VenvError),
     /// The tokenizer or chat template failed.
     #[error(transparent)]
     Llm(#[from] crate::llm::LlmError),

@@ -48,6 +48,13 @@ pub const GGUF_ADAPTER: &str = "adapter.gguf";
 /// The run's settings and losses.
 pub const REPORT_FILE: &str = "report.json";
 
+/// Where `deskhand tune` writes a desk's adapter: `adapter/` in the desk's
+/// data folder (`data/DESK/`), where `eval`'s tuned variants and
+/// `models list` look for it.
+pub fn trained_adapter_dir(desk_data_dir: &std::path::Path) -> std::path::PathBuf {
+    desk_data_dir.join("adapter")
+}
+
 /// Threads of the training kernels when none are asked for: every core.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())

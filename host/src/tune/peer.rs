@@ -3,7 +3,6 @@
 //! sacrebleu): a venv under `~/.cache/deskhand/`, made once on first use.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use super::error::TuneError;
 
@@ -27,57 +26,18 @@ pub fn scripts_dir() -> PathBuf {
 
 /// The venv's folder: `$DESKHAND_TUNE_VENV`, or `~/.cache/deskhand/venv-tune`.
 pub fn venv_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("DESKHAND_TUNE_VENV") {
-        return PathBuf::from(dir);
+    match std::env::var("DESKHAND_TUNE_VENV") {
+        Ok(dir) => PathBuf::from(dir),
+        Err(_) => crate::venv::cache_dir("venv-tune"),
     }
-    let home = std::env::var("HOME").unwrap_or_else(|_| ".".into());
-    Path::new(&home).join(".cache/deskhand/venv-tune")
 }
 
-/// The venv's Python, made (with `python3 -m venv` and pip) if it is
-/// missing or incomplete; pip's progress goes to stderr.
+/// The venv's Python, made if it is missing or incomplete.
 pub fn python() -> Result<PathBuf, TuneError> {
-    let dir = venv_dir();
-    let python = dir.join("bin/python");
-    let ready = |python: &Path| {
-        Command::new(python)
-            .args(["-c", IMPORTS])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if ready(&python) {
-        return Ok(python);
-    }
-    let failed = |what: &str, detail: String| TuneError::Io {
-        path: dir.clone(),
-        reason: format!(
-            "{what}: {detail}; make it by hand with `python3 -m venv {0} && {0}/bin/pip install {1}`",
-            dir.display(),
-            PACKAGES.join(" ")
-        ),
-    };
-    eprintln!(
-        "making the peer venv {} ({}), once…",
-        dir.display(),
-        PACKAGES.join(", ")
-    );
-    if !python.exists() {
-        let status = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&dir)
-            .status()
-            .map_err(|e| failed("python3 -m venv", e.to_string()))?;
-        if !status.success() {
-            return Err(failed("python3 -m venv", status.to_string()));
-        }
-    }
-    let status = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--progress-bar", "off"])
-        .args(PACKAGES)
-        .status()
-        .map_err(|e| failed("pip install", e.to_string()))?;
-    if !status.success() || !ready(&python) {
-        return Err(failed("pip install", status.to_string()));
-    }
-    Ok(python)
+    Ok(crate::venv::python(
+        &venv_dir(),
+        &PACKAGES,
+        IMPORTS,
+        &PACKAGES.join(", "),
+    )?)
 }
