@@ -18,6 +18,8 @@
 //!   constrained JSON output and a prefix cache;
 //! * [`retrieval`]: sentence embeddings for the knowledge base;
 //! * [`server`]: the HTTP API, web chat page and metrics of `deskhand serve`;
+//! * [`mcp`]: the desk as an MCP server behind the policies, and external
+//!   MCP servers' tools brought under them (rmcp);
 //! * [`tune`]: LoRA fine-tuning of the chat model on CPU;
 //! * [`eval`]: scripted scenarios run against the agent, scored and reported;
 //! * [`clock`]: the business clock, fixed in tests and scenarios;
@@ -38,6 +40,7 @@ pub mod desk;
 pub mod digest;
 pub mod eval;
 pub mod llm;
+pub mod mcp;
 pub mod plugins;
 pub mod policy;
 pub mod retrieval;

@@ -117,6 +117,11 @@ impl Agent {
         &self.clock
     }
 
+    /// The help centre, if the agent has one.
+    pub fn knowledge(&self) -> Option<&Arc<KnowledgeBase>> {
+        self.knowledge.as_ref()
+    }
+
     /// Starts a new conversation for `customer_id`, who must exist.
     pub fn start(&self, customer_id: &str) -> Result<Conversation, AgentError> {
         if self.records.customer(customer_id)?.is_none() {

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use super::GlobalArgs;
 
 /// The instant the benchmark shop is seeded at (2026-06-15T12:00:00Z).
-const BENCH_NOW: i64 = 1_781_524_800;
+pub(super) const BENCH_NOW: i64 = 1_781_524_800;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -40,6 +40,13 @@ pub enum BenchCommand {
     },
     /// Turn latency and time to first reply text over a fixed mix of 20 turns.
     Agent,
+    /// An MCP tool call through the gate (in-process rmcp client and server) beside the same
+    /// call through the gate alone and the plain plugin call: p50/p99 and the policy layer's cost.
+    Mcp {
+        /// Measured calls per side.
+        #[arg(long, default_value_t = 2000)]
+        iterations: usize,
+    },
     /// One policy decision through the host (every applicable policy, fresh instances).
     Policies {
         /// Measured decisions per request.
@@ -56,6 +63,7 @@ pub fn run(global: &GlobalArgs, command: BenchCommand) -> anyhow::Result<ExitCod
         BenchCommand::Agent => super::bench_agent::run(global),
         BenchCommand::Tune(args) => super::bench_tune::run(global, &args),
         BenchCommand::Kb { iterations } => bench_kb(global, iterations.max(10)),
+        BenchCommand::Mcp { iterations } => super::bench_mcp::run(global, iterations.max(10)),
     }
 }
 
@@ -135,6 +143,7 @@ fn bench_tools(global: &GlobalArgs, iterations: usize) -> anyhow::Result<ExitCod
         &write_native,
     );
     println!("goal: at most 50 µs of overhead per call at p50");
+    super::bench_polyglot::run(&scope, iterations.min(500))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -341,12 +350,12 @@ fn order_view(id: &str, order: &Value) -> Value {
 }
 
 /// Latency percentiles of one measured operation.
-struct Percentiles {
-    p50: Duration,
-    p99: Duration,
+pub(super) struct Percentiles {
+    pub(super) p50: Duration,
+    pub(super) p99: Duration,
 }
 
-fn measure(
+pub(super) fn measure(
     warmup: usize,
     iterations: usize,
     mut op: impl FnMut() -> anyhow::Result<()>,
@@ -368,6 +377,6 @@ fn measure(
     })
 }
 
-fn micros(d: Duration) -> String {
+pub(super) fn micros(d: Duration) -> String {
     format!("{:.1} µs", d.as_secs_f64() * 1e6)
 }

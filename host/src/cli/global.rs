@@ -361,6 +361,16 @@ impl GlobalArgs {
                 dir.display()
             )
         })?;
+        // The desk's external MCP servers lend their tools to the same catalog.
+        let external = deskhand::mcp::external::connect(&self.desk()?.mcp_servers);
+        for failure in &external.failures {
+            eprintln!("warning: {failure}");
+        }
+        if !external.tools.is_empty() {
+            registry
+                .set_remote(external.tools)
+                .context("adding the external MCP servers' tools")?;
+        }
         for failure in registry.catalog().failures() {
             eprintln!("warning: skipped plugin {failure}");
         }

@@ -3,6 +3,8 @@
 mod bench;
 mod bench_agent;
 mod bench_llm;
+mod bench_mcp;
+mod bench_polyglot;
 mod bench_tune;
 mod chat;
 mod data;
@@ -11,7 +13,9 @@ mod eval_context;
 mod generate;
 mod global;
 mod kb;
+mod mcp;
 mod models;
+mod plugin_build;
 mod policies;
 mod scaffold;
 mod serve;
@@ -45,6 +49,8 @@ enum Command {
     Ask(chat::AskArgs),
     /// Serve the HTTP API and the web chat page (default http://127.0.0.1:8080).
     Serve(serve::ServeArgs),
+    /// Serve the desk's tools and help centre over MCP on stdio, for one customer (over HTTP: `serve`, at /mcp).
+    Mcp(mcp::McpArgs),
     /// Fetch and list the language models.
     #[command(subcommand)]
     Models(models::ModelsCommand),
@@ -67,7 +73,7 @@ enum Command {
     /// Import, export and list the records of the store's collections.
     #[command(subcommand)]
     Data(data::DataCommand),
-    /// Scaffold a new tool plugin from the template.
+    /// Scaffold a new tool plugin (Rust, Python or JavaScript), or build one.
     #[command(subcommand)]
     Plugin(scaffold::PluginCommand),
     /// Scaffold a new policy from the template.
@@ -111,6 +117,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::run(&cli.global, &matches, args),
         Command::Chat(args) => chat::chat(&cli.global, args),
+        Command::Mcp(args) => mcp::run(&cli.global, args),
         Command::Ask(args) => chat::ask(&cli.global, args),
         Command::Tools(command) => tools::run(&cli.global, command),
         Command::Models(command) => models::run(&cli.global, command),

@@ -1,11 +1,15 @@
-//! `deskhand plugin new NAME` and `deskhand policy new NAME`: a new crate
-//! from the template, added to its workspace, ready for `cargo build`.
+//! `deskhand plugin new NAME [--lang rust|python|js]` and `deskhand policy
+//! new NAME`: a new plugin or policy from its template, ready to build
+//! (`cargo build` for Rust, `deskhand plugin build` for Python and
+//! JavaScript).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
+
+use super::plugin_build::Lang;
 
 #[derive(Subcommand)]
 pub enum PluginCommand {
@@ -18,6 +22,19 @@ pub enum PluginCommand {
         /// The plugins workspace (default: the repository's plugins/).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// The language to write it in.
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: Lang,
+    },
+    /// Build the plugin in DIR (Rust, Python or JavaScript) into a component
+    /// in the plugins folder.
+    Build {
+        /// The plugin's folder (with Cargo.toml, app.py or app.js).
+        dir: PathBuf,
+        /// Where the component goes: a .wasm file or a folder (default: the
+        /// folder the desk loads plugins from).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -102,14 +119,34 @@ fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 /// with `replace` applied, and adds it to the workspace; refuses to touch an
 /// existing folder.
 fn scaffold(workspace: &Path, member: &str, replace: &[(&str, String)]) -> anyhow::Result<PathBuf> {
+    scaffold_from(workspace, "_template", member, replace, true)
+}
+
+/// Creates `member` of `workspace` from the template folder `template`;
+/// a Rust crate (`cargo_member`) is also added to the workspace.
+fn scaffold_from(
+    workspace: &Path,
+    template: &str,
+    member: &str,
+    replace: &[(&str, String)],
+    cargo_member: bool,
+) -> anyhow::Result<PathBuf> {
     let target = workspace.join(member);
     if target.exists() {
         bail!("{} already exists; pick another name", target.display());
     }
-    let template = workspace.join("_template");
+    // A Rust crate comes from its workspace's template; the Python and
+    // JavaScript templates are the repository's.
+    let template = if cargo_member {
+        workspace.join(template)
+    } else {
+        repository("plugins").join(template)
+    };
     copy_template(&template, &target, replace)
         .with_context(|| format!("copying the template {}", template.display()))?;
-    add_member(workspace, member)?;
+    if cargo_member {
+        add_member(workspace, member)?;
+    }
     Ok(target)
 }
 
@@ -153,7 +190,16 @@ fn append(path: &Path, section: &str) -> anyhow::Result<()> {
 }
 
 pub fn run_plugin(global: &super::GlobalArgs, command: PluginCommand) -> anyhow::Result<ExitCode> {
-    let PluginCommand::New { name, dir } = command;
+    let (name, dir, lang) = match command {
+        PluginCommand::New { name, dir, lang } => (name, dir, lang),
+        PluginCommand::Build { dir, out } => {
+            let out = match out {
+                Some(out) => out,
+                None => global.plugin_paths()?.modules,
+            };
+            return super::plugin_build::build(&dir, &out);
+        }
+    };
     if !is_snake_case(&name) {
         bail!(
             "{name:?} is not a tool name: use snake_case (a lowercase letter, then lowercase \
@@ -174,11 +220,24 @@ pub fn run_plugin(global: &super::GlobalArgs, command: PluginCommand) -> anyhow:
                 .unwrap_or_else(|| desk.root.join("plugins.toml")),
         ),
     };
-    let target = scaffold(
-        &workspace,
-        &name,
-        &[("MyTool", camel_case(&name)), ("my_tool", name.clone())],
-    )?;
+    let replace = [("MyTool", camel_case(&name)), ("my_tool", name.clone())];
+    let (target, source, build) = match lang {
+        Lang::Rust => (
+            scaffold(&workspace, &name, &replace)?,
+            "src/lib.rs",
+            "cargo build   (the plugin is built to wasm with deskhand)".to_string(),
+        ),
+        Lang::Python => (
+            scaffold_from(&workspace, "_template_python", &name, &replace, false)?,
+            "app.py",
+            format!("deskhand plugin build {}", workspace.join(&name).display()),
+        ),
+        Lang::Js => (
+            scaffold_from(&workspace, "_template_js", &name, &replace, false)?,
+            "app.js",
+            format!("deskhand plugin build {}", workspace.join(&name).display()),
+        ),
+    };
     // A workspace of one's own is loaded with --plugins; the desk is not edited.
     if in_repository && desk.plugins.only.is_some() {
         load_in_desk(&desk.root.join(deskhand::desk::DESK_FILE), &name)?;
@@ -192,12 +251,12 @@ pub fn run_plugin(global: &super::GlobalArgs, command: PluginCommand) -> anyhow:
         ),
     )?;
     println!("created {}", target.display());
-    println!("  edit   {}", target.join("src/lib.rs").display());
+    println!("  edit   {}", target.join(source).display());
     println!(
         "  grant  more in {} (records, http, settings, secrets)",
         grants.display()
     );
-    println!("  build  cargo build   (the plugin is built to wasm with deskhand)");
+    println!("  build  {build}");
     println!(
         "  try    deskhand tools call {name} --customer C001 --args '{{\"value\": \"hello\"}}'"
     );

@@ -28,6 +28,9 @@ pub struct DeskFile {
     pub eval: EvalSection,
     #[serde(default)]
     pub model: ModelSection,
+    /// External MCP servers whose tools join the desk, by name.
+    #[serde(default)]
+    pub mcp_servers: std::collections::BTreeMap<String, super::mcp_servers::McpServerSection>,
 }
 
 /// `[business]`: who the desk answers for.

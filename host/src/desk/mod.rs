@@ -19,17 +19,22 @@
 //!
 //! [plugins]
 //! load = ["line_status", "report_outage"]
+//!
+//! [mcp_servers.crm]
+//! command = ["python3", "servers/crm.py"]
 //! ```
 //!
 //! The shipped desks live in the repository's `desks/`; the demo shop is the
 //! default. Copying a desk's folder is how a business starts its own.
 
 mod file;
+mod mcp_servers;
 mod voice;
 
 use std::path::{Path, PathBuf};
 
 pub use file::DeskFile;
+pub use mcp_servers::{McpServerSection, McpServerSpec, McpTransport};
 pub use voice::{Voice, render};
 
 use crate::plugins::PluginPaths;
@@ -126,6 +131,8 @@ pub struct Desk {
     pub replies: PathBuf,
     /// A LoRA adapter for the chat model (`[model] adapter`), if set.
     pub adapter: Option<PathBuf>,
+    /// External MCP servers whose tools join the desk (`[mcp_servers.NAME]`).
+    pub mcp_servers: Vec<McpServerSpec>,
 }
 
 impl Desk {
@@ -214,6 +221,7 @@ impl Desk {
             Some(list) => list.iter().map(|p| dir.join(p)).collect(),
             None => vec![dir.join("scenarios")],
         };
+        let mcp_servers = mcp_servers::validate(dir, &file.mcp_servers)?;
         Ok(Desk {
             root: dir.to_path_buf(),
             id: dir
@@ -242,6 +250,7 @@ impl Desk {
             retrieval: at(file.eval.retrieval.as_ref(), "retrieval/questions.yaml"),
             replies: dir.join("replies"),
             adapter: file.model.adapter.as_ref().map(|a| dir.join(a)),
+            mcp_servers,
         })
     }
 }

@@ -16,7 +16,10 @@
 //!   in one transaction;
 //! * [`PluginRegistry`]: every plugin of a directory, reloaded as a whole
 //!   when a file or the grants change ([`PluginRegistry::watch`]);
-//! * [`CustomerScope`]: the one customer a call may see.
+//! * [`CustomerScope`]: the one customer a call may see;
+//! * [`RemoteTool`]: a tool that another process runs (an external MCP
+//!   server's), in the catalog beside the components and behind the same
+//!   gate.
 
 mod call;
 mod error;
@@ -24,8 +27,10 @@ mod grants;
 mod host;
 mod http;
 mod manifest;
+mod paths;
 mod plugin;
 mod registry;
+mod remote;
 mod sandbox;
 mod schema;
 mod scope;
@@ -37,7 +42,9 @@ pub use error::{LoadError, ToolError};
 pub use grants::{Access, Grants, GrantsError, PluginGrant};
 pub use manifest::{Effect, ToolManifest};
 pub use plugin::{Plugin, digest_of};
-pub use registry::{Catalog, PluginPaths, PluginRegistry, ReloadReport};
+pub use paths::PluginPaths;
+pub use registry::{Catalog, PluginRegistry, ReloadReport};
+pub use remote::{RemoteFailure, RemoteLimits, RemoteRunner, RemoteTool};
 pub use sandbox::{GuestFailure, Sandbox, SandboxConfig, SandboxError, default_compile_cache};
 pub use schema::{JsonSchema, Violation, describe as schema_describe};
 pub use scope::CustomerScope;

@@ -13,6 +13,7 @@ use super::call::{CallContext, CallMode};
 use super::error::{LoadError, ToolError, result_violations};
 use super::grants::PluginGrant;
 use super::manifest::ToolManifest;
+use super::remote::RemoteRunner;
 use super::sandbox::Sandbox;
 use super::scope::CustomerScope;
 use super::staging::Staging;
@@ -36,9 +37,19 @@ pub struct Plugin {
     grant_name: Arc<str>,
     digest: String,
     manifest: ToolManifest,
-    pre: ToolPre<GuestState>,
-    sandbox: Arc<Sandbox>,
+    runner: Runner,
     grant: RwLock<Arc<PluginGrant>>,
+}
+
+/// What runs a plugin's calls.
+enum Runner {
+    /// A WebAssembly component in the sandbox.
+    Component {
+        pre: ToolPre<GuestState>,
+        sandbox: Arc<Sandbox>,
+    },
+    /// A tool outside the sandbox (an external MCP server's).
+    Remote(RemoteRunner),
 }
 
 impl Plugin {
@@ -94,10 +105,38 @@ impl Plugin {
                 .into(),
             digest: digest_of(bytes),
             manifest,
-            pre,
-            sandbox: sandbox.clone(),
+            runner: Runner::Component {
+                pre,
+                sandbox: sandbox.clone(),
+            },
             grant: RwLock::new(Arc::new(PluginGrant::default())),
         })
+    }
+
+    /// A tool that runs outside the sandbox, described by `manifest`:
+    /// `origin` names where it comes from (shown where a file path would
+    /// be), `grant_name` what its grant is filed under, and `digest` what a
+    /// reload compares to see whether it changed.
+    pub fn remote(
+        manifest: ToolManifest,
+        origin: PathBuf,
+        grant_name: &str,
+        digest: String,
+        runner: RemoteRunner,
+    ) -> Self {
+        Plugin {
+            path: origin,
+            grant_name: grant_name.into(),
+            digest,
+            manifest,
+            runner: Runner::Remote(runner),
+            grant: RwLock::new(Arc::new(PluginGrant::default())),
+        }
+    }
+
+    /// Whether the tool runs outside the sandbox.
+    pub fn is_remote(&self) -> bool {
+        matches!(self.runner, Runner::Remote(_))
     }
 
     /// The validated manifest.
@@ -154,6 +193,17 @@ impl Plugin {
     pub fn invoke(&self, scope: &CustomerScope, args: &Value) -> Result<Value, ToolError> {
         self.traced(CallMode::Invoke, scope, || {
             self.check_args(args)?;
+            if let Runner::Remote(remote) = &self.runner {
+                let value = remote.call(&self.manifest.name, scope, args)?;
+                let violations = self.manifest.result.violations(&value);
+                if !violations.is_empty() {
+                    return Err(ToolError::InvalidResult {
+                        tool: self.manifest.name.clone(),
+                        detail: result_violations(&violations),
+                    });
+                }
+                return Ok(value);
+            }
             let mut attempt = 0;
             loop {
                 attempt += 1;
@@ -187,6 +237,12 @@ impl Plugin {
     pub fn facts(&self, scope: &CustomerScope, args: &Value) -> Result<Value, ToolError> {
         self.traced(CallMode::Facts, scope, || {
             self.check_args(args)?;
+            if matches!(self.runner, Runner::Remote(_)) {
+                return Err(ToolError::Host {
+                    tool: self.manifest.name.clone(),
+                    detail: "a remote tool offers no facts".into(),
+                });
+            }
             let value = self
                 .run(scope, args, CallMode::Facts)
                 .map_err(|conflicted| conflicted.error)?;
@@ -255,6 +311,9 @@ impl Plugin {
         mode: CallMode,
     ) -> Result<Value, Conflicted> {
         let tool = &self.manifest.name;
+        let Runner::Component { pre, sandbox } = &self.runner else {
+            unreachable!("remote tools are called in invoke");
+        };
         let grant = self.grant();
         let timeout = grant.timeout_ms.map(Duration::from_millis);
         let call = CallContext {
@@ -266,15 +325,12 @@ impl Plugin {
             denials: Vec::new(),
             http_requests: 0,
             conflicts: 0,
-            http: self.sandbox.http(),
-            deadline: self.sandbox.deadline(timeout),
+            http: sandbox.http(),
+            deadline: sandbox.deadline(timeout),
         };
-        let mut store = self
-            .sandbox
-            .new_store(tool.as_str().into(), Some(call), timeout);
+        let mut store = sandbox.new_store(tool.as_str().into(), Some(call), timeout);
         let args_text = args.to_string();
-        let returned = self
-            .pre
+        let returned = pre
             .instantiate(&mut store)
             .and_then(|instance| match mode {
                 CallMode::Invoke => instance.call_invoke(&mut store, &args_text),
@@ -300,10 +356,10 @@ impl Plugin {
                 return Err(fail(self.explain_denial(&store, error)));
             }
             Err(e) => {
-                let failure = self.sandbox.failure_within(
+                let failure = sandbox.failure_within(
                     &store,
                     e,
-                    timeout.unwrap_or(self.sandbox.config().timeout),
+                    timeout.unwrap_or(sandbox.config().timeout),
                 );
                 let error = ToolError::from_guest(tool, failure);
                 return Err(fail(self.explain_denial(&store, error)));

@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::error::{LoadError, ToolError, available_list};
 use super::grants::Grants;
 use super::plugin::Plugin;
+use super::paths::PluginPaths;
 use super::sandbox::Sandbox;
 use super::scope::CustomerScope;
 
@@ -58,77 +59,6 @@ impl ReloadReport {
     }
 }
 
-/// Where the plugins and their grants come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PluginPaths {
-    /// The directory of `.wasm` components.
-    pub modules: PathBuf,
-    /// The grants file (`plugins.toml`); `None` grants nothing to anyone.
-    pub grants: Option<PathBuf>,
-    /// The plugin files to load, by name without `.wasm` (a desk's list);
-    /// `None` loads every component in the directory.
-    pub only: Option<Vec<String>>,
-}
-
-impl PluginPaths {
-    /// Every plugin built with deskhand, with the demo shop's grants
-    /// (`desks/shop/plugins.toml`); a desk narrows this to its own list.
-    pub fn builtin() -> Self {
-        PluginPaths {
-            modules: PathBuf::from(super::BUILTIN_PLUGINS_DIR),
-            grants: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop/plugins.toml")),
-            only: None,
-        }
-    }
-
-    /// The components in `dir`, with the grants in `dir/plugins.toml` (none
-    /// if that file does not exist).
-    pub fn dir(dir: impl Into<PathBuf>) -> Self {
-        let modules = dir.into();
-        PluginPaths {
-            grants: Some(modules.join("plugins.toml")),
-            modules,
-            only: None,
-        }
-    }
-
-    /// Only the plugin files named here (without `.wasm`) are loaded.
-    pub fn only(mut self, names: Vec<String>) -> Self {
-        self.only = Some(names);
-        self
-    }
-
-    /// The same components with the grants in `file`.
-    pub fn with_grants(mut self, file: impl Into<PathBuf>) -> Self {
-        self.grants = Some(file.into());
-        self
-    }
-}
-
-impl From<&str> for PluginPaths {
-    fn from(dir: &str) -> Self {
-        PluginPaths::dir(dir)
-    }
-}
-
-impl From<&Path> for PluginPaths {
-    fn from(dir: &Path) -> Self {
-        PluginPaths::dir(dir)
-    }
-}
-
-impl From<PathBuf> for PluginPaths {
-    fn from(dir: PathBuf) -> Self {
-        PluginPaths::dir(dir)
-    }
-}
-
-impl From<&PathBuf> for PluginPaths {
-    fn from(dir: &PathBuf) -> Self {
-        PluginPaths::dir(dir.clone())
-    }
-}
-
 /// The tool plugins of one directory.
 ///
 /// Every `.wasm` file in the directory is loaded; a file that fails is
@@ -143,6 +73,11 @@ pub struct PluginRegistry {
     only: Option<Vec<String>>,
     grants: RwLock<Arc<Grants>>,
     catalog: RwLock<Arc<Catalog>>,
+    /// Tools from outside the directory (external MCP servers'), merged
+    /// into every catalog.
+    remote: RwLock<Vec<Arc<Plugin>>>,
+    /// Counts the reloads that changed the tools, for listeners.
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl PluginRegistry {
@@ -158,6 +93,8 @@ impl PluginRegistry {
             only: paths.only,
             grants: RwLock::new(Arc::new(Grants::none())),
             catalog: RwLock::new(Arc::new(Catalog::default())),
+            remote: RwLock::new(Vec::new()),
+            changes: tokio::sync::watch::channel(0).0,
         };
         registry.reload()?;
         for failure in registry.catalog().failures() {
@@ -207,6 +144,20 @@ impl PluginRegistry {
                 name: name.to_string(),
                 available: available_list(catalog.by_name.keys().map(String::as_str)),
             })
+    }
+
+    /// Adds tools from outside the directory (replacing the ones added
+    /// before) and reloads, so they join the catalog beside the components.
+    /// A name that a component already has is reported as a failure.
+    pub fn set_remote(&self, tools: Vec<Arc<Plugin>>) -> Result<ReloadReport, LoadError> {
+        *self.remote.write() = tools;
+        self.reload()
+    }
+
+    /// A receiver that sees a new value after every reload that added,
+    /// replaced or removed a tool.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     /// Calls tool `name` for the customer of `scope`.
@@ -308,6 +259,23 @@ impl PluginRegistry {
             }
             next.by_name.insert(plugin.name().to_string(), plugin);
         }
+        for tool in self.remote.read().iter() {
+            let old = previous_by_path.get(tool.path()).copied();
+            match old {
+                Some(old) if old.digest() == tool.digest() => {}
+                Some(old) => report.replaced.push(old.name().to_string()),
+                None => report.added.push(tool.name().to_string()),
+            }
+            if let Some(other) = next.by_name.get(tool.name()) {
+                next.failures.push(LoadError::Duplicate {
+                    path: tool.path().to_path_buf(),
+                    name: tool.name().to_string(),
+                    other: other.path().to_path_buf(),
+                });
+                continue;
+            }
+            next.by_name.insert(tool.name().to_string(), tool.clone());
+        }
         for (name, old) in &previous.by_name {
             let still_there = next
                 .by_name
@@ -322,6 +290,9 @@ impl PluginRegistry {
         }
         *self.grants.write() = grants;
         *self.catalog.write() = Arc::new(next);
+        if !(report.added.is_empty() && report.replaced.is_empty() && report.removed.is_empty()) {
+            self.changes.send_modify(|n| *n += 1);
+        }
         if !report.is_empty() {
             tracing::info!(
                 added = ?report.added,

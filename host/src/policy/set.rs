@@ -138,6 +138,15 @@ impl PolicySet {
         self.policies.iter().any(|p| p.applies_to(tool))
     }
 
+    /// The names of the active policies that judge `tool`.
+    pub fn policies_for(&self, tool: &str) -> Vec<String> {
+        self.policies
+            .iter()
+            .filter(|p| p.applies_to(tool))
+            .map(|p| p.component.name().to_string())
+            .collect()
+    }
+
     /// Every active policy, for display.
     pub fn summaries(&self) -> Vec<PolicySummary> {
         self.policies

@@ -9,13 +9,20 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::routes::{chat, conversations, meta, openapi, policies, tools};
+use super::routes::{chat, conversations, mcp, meta, openapi, policies, tools};
 use super::state::AppState;
 
 /// The whole application over `state`.
 pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.limits.max_body_bytes;
+    let address = state.address;
+    let hosts = if address.ip().is_unspecified() {
+        Vec::new()
+    } else {
+        vec![address.ip().to_string(), address.to_string()]
+    };
     Router::new()
+        .merge(mcp::router(state.clone(), hosts))
         .route("/", get(meta::index))
         .route("/healthz", get(meta::healthz))
         .route("/metrics", get(meta::metrics))

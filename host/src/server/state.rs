@@ -23,6 +23,8 @@ pub struct AppState {
     /// Direct tool calls: sandboxed and short, but bounded too.
     pub tool_admission: Admission,
     pub metrics: Metrics,
+    /// The address the server listens on (the MCP endpoint accepts it as a Host).
+    pub address: std::net::SocketAddr,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             ),
             limits,
             metrics: Metrics::default(),
+            address: config.server.address,
         }
     }
 

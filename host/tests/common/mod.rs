@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod eval;
 pub mod http;
+pub mod mcp;
 pub mod server;
 
 use std::path::{Path, PathBuf};

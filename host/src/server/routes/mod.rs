@@ -2,6 +2,7 @@
 
 pub mod chat;
 pub mod conversations;
+pub mod mcp;
 pub mod meta;
 pub mod openapi;
 pub mod policies;
