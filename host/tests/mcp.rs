@@ -123,7 +123,7 @@ fn nothing_runs_before_the_confirmation() {
     let data = tempfile::tempdir().unwrap();
     let lines = run_plan(&json!({
         "server": {"stdio": stdio_server(data.path(), &[])},
-        "steps": [{"op": "call", "tool": "refund", "args": {"order_id": "1007"}}]
+        "steps": [{"op": "call", "tool": "refund", "args": {"order_id": "1007", "reason": "it arrived damaged"}}]
     }));
     let asked = &lines[1]["result"];
     assert!(!is_error(asked), "{asked}");
@@ -141,13 +141,13 @@ fn a_token_confirms_exactly_its_call_once_and_an_escalation_records_a_handoff() 
     let lines = run_plan(&json!({
         "server": {"stdio": stdio_server(data.path(), &[])},
         "steps": [
-            {"op": "call", "tool": "refund", "args": {"order_id": "1007"}},
-            {"op": "call", "tool": "refund", "args": {"order_id": "1008", "confirmation_token": "$last_token"}},
-            {"op": "call", "tool": "refund", "args": {"order_id": "1007", "confirmation_token": "$last_token"}},
-            {"op": "call", "tool": "refund", "args": {"order_id": "1007"}},
-            {"op": "call", "tool": "refund", "args": {"order_id": "1007", "confirmation_token": "$last_token"}},
-            {"op": "call", "tool": "refund", "args": {"order_id": "1007", "confirmation_token": "$last_token"}},
-            {"op": "call", "tool": "refund", "args": {"order_id": "1008"}},
+            {"op": "call", "tool": "refund", "args": {"order_id": "1007", "reason": "it arrived damaged"}},
+            {"op": "call", "tool": "refund", "args": {"order_id": "1008", "reason": "it arrived damaged", "confirmation_token": "$last_token"}},
+            {"op": "call", "tool": "refund", "args": {"order_id": "1007", "reason": "it arrived damaged", "confirmation_token": "$last_token"}},
+            {"op": "call", "tool": "refund", "args": {"order_id": "1007", "reason": "it arrived damaged"}},
+            {"op": "call", "tool": "refund", "args": {"order_id": "1007", "reason": "it arrived damaged", "confirmation_token": "$last_token"}},
+            {"op": "call", "tool": "refund", "args": {"order_id": "1007", "reason": "it arrived damaged", "confirmation_token": "$last_token"}},
+            {"op": "call", "tool": "refund", "args": {"order_id": "1008", "reason": "it arrived damaged"}},
         ]
     }));
     let status = |i: usize| structured(&lines[i]["result"])["status"].clone();
@@ -181,7 +181,7 @@ fn elicitation_asks_the_person_and_a_no_does_nothing() {
     let yes = run_plan(&json!({
         "server": {"stdio": stdio_server(data.path(), &[])},
         "elicitation": "accept",
-        "steps": [{"op": "call", "tool": "refund", "args": {"order_id": "1007"}}]
+        "steps": [{"op": "call", "tool": "refund", "args": {"order_id": "1007", "reason": "it arrived damaged"}}]
     }));
     let done = &yes[1];
     assert!(done["elicited"][0]["message"].is_string(), "the person was asked: {done}");
@@ -192,7 +192,7 @@ fn elicitation_asks_the_person_and_a_no_does_nothing() {
     let no = run_plan(&json!({
         "server": {"stdio": stdio_server(data.path(), &[])},
         "elicitation": "decline",
-        "steps": [{"op": "call", "tool": "refund", "args": {"order_id": "1007"}}]
+        "steps": [{"op": "call", "tool": "refund", "args": {"order_id": "1007", "reason": "it arrived damaged"}}]
     }));
     let refused = &no[1];
     assert!(refused["elicited"].is_array(), "{refused}");
@@ -207,6 +207,7 @@ fn no_argument_reaches_another_customers_data() {
     let mut steps = Vec::new();
     for id in ["1013", "1014", "1015", "1020"] {
         for tool in ["track_order", "cancel_order", "refund"] {
+            steps.push(json!({"op": "call", "tool": tool, "args": {"order_id": id, "reason": "r"}}));
             steps.push(json!({"op": "call", "tool": tool, "args": {"order_id": id}}));
             steps.push(json!({"op": "call", "tool": tool, "args": {"order_id": id, "customer_id": "C002"}}));
         }
@@ -220,7 +221,7 @@ fn no_argument_reaches_another_customers_data() {
     }));
     let listed = &lines[lines.len() - 2]["result"];
     let text = listed.to_string();
-    assert!(text.contains("1001"), "C001 sees their own orders: {listed}");
+    assert!(text.contains("1012"), "C001 sees their own orders: {listed}");
     for line in &lines[1..] {
         let text = line.to_string();
         for foreign in ["1013", "1014", "1015", "1020"] {

@@ -23,12 +23,10 @@ server = MCPServer("voucher-crm")
 
 
 def record(tool, args, ctx):
-    customer = None
-    try:
-        meta = ctx.request_context.meta
-        customer = (meta.model_extra or {}).get("deskhand/customer") if meta else None
-    except Exception:  # noqa: BLE001 - the customer is best-effort evidence
-        customer = None
+    meta = getattr(ctx.request_context, "meta", None) or {}
+    if not isinstance(meta, dict):
+        meta = getattr(meta, "model_extra", None) or {}
+    customer = meta.get("deskhand/customer")
     path = os.environ.get("CALLS_FILE")
     if path:
         with open(path, "a", encoding="utf-8") as out:
