@@ -36,6 +36,16 @@ pub fn python(
     if ready(&python) {
         return Ok(python);
     }
+    // One maker at a time, across processes (tests run in parallel): the
+    // others wait, then find the venv ready.
+    if let Some(parent) = dir.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    let lock = std::fs::File::create(dir.with_extension("lock"));
+    let _guard = lock.as_ref().ok().and_then(|file| file.lock().ok().map(|()| file));
+    if ready(&python) {
+        return Ok(python);
+    }
     let failed = |step: &str, detail: String| VenvError {
         dir: dir.to_path_buf(),
         reason: format!(
