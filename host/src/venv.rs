@@ -42,7 +42,10 @@ pub fn python(
         let _ = std::fs::create_dir_all(parent);
     }
     let lock = std::fs::File::create(dir.with_extension("lock"));
-    let _guard = lock.as_ref().ok().and_then(|file| file.lock().ok().map(|()| file));
+    let _guard = lock
+        .as_ref()
+        .ok()
+        .and_then(|file| file.lock().ok().map(|()| file));
     if ready(&python) {
         return Ok(python);
     }

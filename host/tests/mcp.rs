@@ -69,8 +69,14 @@ fn a_client_lists_the_tools_calls_one_and_reads_the_reason_of_a_denial() {
     assert!(named("search_help").is_none(), "--no-help serves no search");
     let track = named("track_order").unwrap();
     assert_eq!(track["annotations"]["readOnlyHint"], true);
-    assert_eq!(track["inputSchema"]["properties"]["order_id"]["type"], "string");
-    assert!(track["outputSchema"].is_object(), "a read-only tool's result schema: {track}");
+    assert_eq!(
+        track["inputSchema"]["properties"]["order_id"]["type"],
+        "string"
+    );
+    assert!(
+        track["outputSchema"].is_object(),
+        "a read-only tool's result schema: {track}"
+    );
     let refund = named("refund").unwrap();
     assert_eq!(refund["annotations"]["destructiveHint"], true);
     assert_eq!(
@@ -88,7 +94,10 @@ fn a_client_lists_the_tools_calls_one_and_reads_the_reason_of_a_denial() {
 
     let tracked = &lines[2]["result"];
     assert!(!is_error(tracked), "{tracked}");
-    assert!(structured(tracked).to_string().contains("1006"), "{tracked}");
+    assert!(
+        structured(tracked).to_string().contains("1006"),
+        "{tracked}"
+    );
 
     let denied = &lines[3]["result"];
     assert!(is_error(denied), "a deny is a tool error: {denied}");
@@ -108,12 +117,16 @@ fn a_client_lists_the_tools_calls_one_and_reads_the_reason_of_a_denial() {
     assert!(
         resources
             .iter()
-            .any(|r| r["uri"] == "deskhand://help/cancellations.md" && r["mimeType"] == "text/markdown"),
+            .any(|r| r["uri"] == "deskhand://help/cancellations.md"
+                && r["mimeType"] == "text/markdown"),
         "{resources:?}"
     );
     let policies = &lines[7]["result"]["contents"][0];
     assert!(
-        policies["text"].as_str().unwrap().contains("[cancellation-window]"),
+        policies["text"]
+            .as_str()
+            .unwrap()
+            .contains("[cancellation-window]"),
         "{policies}"
     );
 }
@@ -130,7 +143,10 @@ fn nothing_runs_before_the_confirmation() {
     let summary = structured(asked);
     assert_eq!(summary["status"], "needs_confirmation", "{asked}");
     let token = summary["confirmation_token"].as_str().unwrap();
-    assert!(call_text(asked).contains(token), "the text says how to confirm: {asked}");
+    assert!(
+        call_text(asked).contains(token),
+        "the text says how to confirm: {asked}"
+    );
     assert_eq!(order(&store_of(data.path()), "1007")["refunded_cents"], 0);
 }
 
@@ -152,16 +168,43 @@ fn a_token_confirms_exactly_its_call_once_and_an_escalation_records_a_handoff() 
     }));
     let status = |i: usize| structured(&lines[i]["result"])["status"].clone();
     assert_eq!(status(1), "needs_confirmation");
-    assert_eq!(status(2), "not_confirmed", "a token is for its own call: {}", lines[2]);
-    assert_eq!(status(3), "not_confirmed", "a misused token is spent: {}", lines[3]);
+    assert_eq!(
+        status(2),
+        "not_confirmed",
+        "a token is for its own call: {}",
+        lines[2]
+    );
+    assert_eq!(
+        status(3),
+        "not_confirmed",
+        "a misused token is spent: {}",
+        lines[3]
+    );
     assert_eq!(status(4), "needs_confirmation");
-    assert!(!is_error(&lines[5]["result"]), "confirmed, it runs: {}", lines[5]);
-    assert_eq!(status(6), "not_confirmed", "a token works once: {}", lines[6]);
+    assert!(
+        !is_error(&lines[5]["result"]),
+        "confirmed, it runs: {}",
+        lines[5]
+    );
+    assert_eq!(
+        status(6),
+        "not_confirmed",
+        "a token works once: {}",
+        lines[6]
+    );
     assert_eq!(status(7), "escalated", "{}", lines[7]);
-    assert!(call_text(&lines[7]["result"]).contains("handoff #"), "{}", lines[7]);
+    assert!(
+        call_text(&lines[7]["result"]).contains("handoff #"),
+        "{}",
+        lines[7]
+    );
 
     let store = store_of(data.path());
-    assert_eq!(order(&store, "1007")["refunded_cents"], 8900, "refunded once");
+    assert_eq!(
+        order(&store, "1007")["refunded_cents"],
+        8900,
+        "refunded once"
+    );
     assert_eq!(order(&store, "1008")["refunded_cents"], 0);
     let handoffs = deskhand::store::ConversationStore::handoffs(&store).unwrap();
     assert_eq!(handoffs.len(), 1);
@@ -170,7 +213,9 @@ fn a_token_confirms_exactly_its_call_once_and_an_escalation_records_a_handoff() 
     assert!(handoffs[0].conversation_id.starts_with("mcp:"));
     let audited = deskhand::store::AuditLog::decisions(&store, 100).unwrap();
     assert!(
-        audited.iter().any(|r| r.tool == "refund" && r.verdict == "allow"),
+        audited
+            .iter()
+            .any(|r| r.tool == "refund" && r.verdict == "allow"),
         "every decision is audited"
     );
 }
@@ -184,9 +229,15 @@ fn elicitation_asks_the_person_and_a_no_does_nothing() {
         "steps": [{"op": "call", "tool": "refund", "args": {"order_id": "1007", "reason": "it arrived damaged"}}]
     }));
     let done = &yes[1];
-    assert!(done["elicited"][0]["message"].is_string(), "the person was asked: {done}");
+    assert!(
+        done["elicited"][0]["message"].is_string(),
+        "the person was asked: {done}"
+    );
     assert!(!is_error(&done["result"]), "{done}");
-    assert_eq!(order(&store_of(data.path()), "1007")["refunded_cents"], 8900);
+    assert_eq!(
+        order(&store_of(data.path()), "1007")["refunded_cents"],
+        8900
+    );
 
     let data = tempfile::tempdir().unwrap();
     let no = run_plan(&json!({
@@ -196,7 +247,11 @@ fn elicitation_asks_the_person_and_a_no_does_nothing() {
     }));
     let refused = &no[1];
     assert!(refused["elicited"].is_array(), "{refused}");
-    assert_eq!(structured(&refused["result"])["status"], "declined", "{refused}");
+    assert_eq!(
+        structured(&refused["result"])["status"],
+        "declined",
+        "{refused}"
+    );
     assert_eq!(order(&store_of(data.path()), "1007")["refunded_cents"], 0);
 }
 
@@ -207,7 +262,8 @@ fn no_argument_reaches_another_customers_data() {
     let mut steps = Vec::new();
     for id in ["1013", "1014", "1015", "1020"] {
         for tool in ["track_order", "cancel_order", "refund"] {
-            steps.push(json!({"op": "call", "tool": tool, "args": {"order_id": id, "reason": "r"}}));
+            steps
+                .push(json!({"op": "call", "tool": tool, "args": {"order_id": id, "reason": "r"}}));
             steps.push(json!({"op": "call", "tool": tool, "args": {"order_id": id}}));
             steps.push(json!({"op": "call", "tool": tool, "args": {"order_id": id, "customer_id": "C002"}}));
         }
@@ -221,11 +277,16 @@ fn no_argument_reaches_another_customers_data() {
     }));
     let listed = &lines[lines.len() - 2]["result"];
     let text = listed.to_string();
-    assert!(text.contains("1012"), "C001 sees their own orders: {listed}");
+    assert!(
+        text.contains("1012"),
+        "C001 sees their own orders: {listed}"
+    );
     for line in &lines[1..] {
         let text = line.to_string();
         for foreign in ["1013", "1014", "1015", "1020"] {
-            let leaked = line["result"]["structuredContent"].to_string().contains(foreign)
+            let leaked = line["result"]["structuredContent"]
+                .to_string()
+                .contains(foreign)
                 && !is_error(&line["result"]);
             assert!(!leaked, "C002's order {foreign} reached C001: {text}");
         }
@@ -263,7 +324,11 @@ fn replacing_a_plugin_file_sends_list_changed() {
             {"op": "list_tools"},
         ]
     }));
-    assert!(lines[3].get("error").is_none(), "list_changed arrived: {}", lines[3]);
+    assert!(
+        lines[3].get("error").is_none(),
+        "list_changed arrived: {}",
+        lines[3]
+    );
     let names: Vec<&str> = lines[4]["result"]["tools"]
         .as_array()
         .unwrap()
@@ -290,11 +355,16 @@ fn the_help_centre_is_searchable_over_http_with_the_key_as_the_customer() {
     assert!(!is_error(found), "{found}");
     let passages = structured(found)["passages"].as_array().unwrap().clone();
     assert!(
-        passages.iter().any(|p| p["page"].as_str().unwrap_or("").contains("cancel")),
+        passages
+            .iter()
+            .any(|p| p["page"].as_str().unwrap_or("").contains("cancel")),
         "{passages:?}"
     );
     let orders = structured(&lines[2]["result"]).to_string();
-    assert!(orders.contains("1013") && !orders.contains("1001"), "C002's orders only: {orders}");
+    assert!(
+        orders.contains("1013") && !orders.contains("1001"),
+        "C002's orders only: {orders}"
+    );
     assert!(
         lines[3]["result"]["contents"][0]["text"]
             .as_str()

@@ -129,52 +129,84 @@ fn one_desks_policy_denies_the_external_tool_and_anothers_allows_it() {
         .map(|p| p.name().to_string())
         .collect();
     assert!(tools.contains(&"issue_voucher".to_string()), "{tools:?}");
-    assert!(tools.contains(&"track_order".to_string()), "the plugins stay: {tools:?}");
+    assert!(
+        tools.contains(&"track_order".to_string()),
+        "the plugins stay: {tools:?}"
+    );
 
-    let denied = call(&strict, "issue_voucher", json!({"amount": 100.0, "reason": "late"}), true)
-        .unwrap();
+    let denied = call(
+        &strict,
+        "issue_voucher",
+        json!({"amount": 100.0, "reason": "late"}),
+        true,
+    )
+    .unwrap();
     let decision = denied.decision().unwrap();
     assert_eq!(decision.verdict, Verdict::Deny);
     assert!(
         decision.reason.as_deref().unwrap().contains("50.00 EUR"),
         "{decision:?}"
     );
-    let asked = call(&strict, "issue_voucher", json!({"amount": 20.0, "reason": "late"}), false)
-        .unwrap();
+    let asked = call(
+        &strict,
+        "issue_voucher",
+        json!({"amount": 20.0, "reason": "late"}),
+        false,
+    )
+    .unwrap();
     assert_eq!(asked.decision().unwrap().verdict, Verdict::Confirm);
-    assert!(calls_made(calls.path()).is_empty(), "nothing ran unconfirmed");
-    let ran = call(&strict, "issue_voucher", json!({"amount": 20.0, "reason": "late"}), true)
-        .unwrap();
+    assert!(
+        calls_made(calls.path()).is_empty(),
+        "nothing ran unconfirmed"
+    );
+    let ran = call(
+        &strict,
+        "issue_voucher",
+        json!({"amount": 20.0, "reason": "late"}),
+        true,
+    )
+    .unwrap();
     match &ran {
-        GatedCall::Ran { result: Ok(value), .. } => assert_eq!(value["voucher"], "V-2000"),
+        GatedCall::Ran {
+            result: Ok(value), ..
+        } => assert_eq!(value["voucher"], "V-2000"),
         other => panic!("{other:?}"),
     }
     let made = calls_made(calls.path());
     assert_eq!(made.len(), 1, "{made:?}");
-    assert_eq!(made[0]["customer"], "C001", "the server is told whose call it is");
+    assert_eq!(
+        made[0]["customer"], "C001",
+        "the server is told whose call it is"
+    );
     let audited = strict.store.decisions(50).unwrap();
     assert!(
-        audited
-            .iter()
-            .filter(|r| r.tool == "issue_voucher")
-            .count()
-            >= 3,
+        audited.iter().filter(|r| r.tool == "issue_voucher").count() >= 3,
         "every decision is audited: {audited:?}"
     );
 
     let generous = desk(spec("good", calls.path(), 10_000), 500.0);
-    let allowed = call(&generous, "issue_voucher", json!({"amount": 100.0, "reason": "late"}), true)
-        .unwrap();
+    let allowed = call(
+        &generous,
+        "issue_voucher",
+        json!({"amount": 100.0, "reason": "late"}),
+        true,
+    )
+    .unwrap();
     assert!(allowed.succeeded(), "{allowed:?}");
 
     // A read-only tool runs without the policies; arguments are checked
     // against the server's own schema first; a huge result is refused.
     let looked = call(&generous, "lookup_voucher", json!({"code": "V-1"}), false).unwrap();
-    assert!(looked.succeeded() && looked.decision().is_none(), "{looked:?}");
+    assert!(
+        looked.succeeded() && looked.decision().is_none(),
+        "{looked:?}"
+    );
     let bad = call(&generous, "issue_voucher", json!({"amount": "lots"}), true).unwrap_err();
     assert_eq!(bad.code(), "invalid-arguments");
     match call(&generous, "big_report", json!({}), true).unwrap() {
-        GatedCall::Ran { result: Err(error), .. } => {
+        GatedCall::Ran {
+            result: Err(error), ..
+        } => {
             assert!(error.to_string().contains("max_result_bytes"), "{error}")
         }
         other => panic!("a 200 kB result is refused: {other:?}"),
@@ -190,7 +222,9 @@ fn a_server_that_hangs_is_timed_out_and_the_desk_serves_on() {
         let result = call(&desk, "lookup_voucher", json!({"code": "V-1"}), false).unwrap();
         let elapsed = started.elapsed();
         match result {
-            GatedCall::Ran { result: Err(error), .. } => assert_eq!(error.code(), "timeout"),
+            GatedCall::Ran {
+                result: Err(error), ..
+            } => assert_eq!(error.code(), "timeout"),
             other => panic!("{other:?}"),
         }
         assert!(elapsed < Duration::from_secs(5), "bounded: {elapsed:?}");
@@ -205,7 +239,9 @@ fn a_server_that_crashes_is_reported_and_started_again() {
     let desk = desk(spec("crash", calls.path(), 5_000), 500.0);
     for attempt in 0..2 {
         match call(&desk, "lookup_voucher", json!({"code": "V-1"}), false).unwrap() {
-            GatedCall::Ran { result: Err(error), .. } => {
+            GatedCall::Ran {
+                result: Err(error), ..
+            } => {
                 assert!(!error.is_business_failure(), "{error}");
                 assert!(
                     error.to_string().contains("vouchers_crash"),
@@ -228,7 +264,8 @@ fn a_server_that_does_not_speak_mcp_is_left_out_with_the_reason() {
             program: common::mcp::python(),
             args: vec![
                 "-c".into(),
-                "import sys, time\nprint('this is not JSON-RPC', flush=True)\nsys.stdin.read()".into(),
+                "import sys, time\nprint('this is not JSON-RPC', flush=True)\nsys.stdin.read()"
+                    .into(),
             ],
             env: BTreeMap::new(),
             dir: std::env::temp_dir(),
@@ -250,7 +287,59 @@ fn a_server_that_does_not_speak_mcp_is_left_out_with_the_reason() {
     let found = deskhand::mcp::external::connect(&[garbage, missing]);
     assert!(found.tools.is_empty());
     assert_eq!(found.failures.len(), 2, "{:?}", found.failures);
-    assert!(found.failures[0].contains("garbage"), "{:?}", found.failures);
-    assert!(found.failures[1].contains("/nonexistent/mcp-server"), "{:?}", found.failures);
+    assert!(
+        found.failures[0].contains("garbage"),
+        "{:?}",
+        found.failures
+    );
+    assert!(
+        found.failures[1].contains("/nonexistent/mcp-server"),
+        "{:?}",
+        found.failures
+    );
     assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn a_server_that_runs_already_is_reached_by_its_url() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let calls = tempfile::NamedTempFile::new().unwrap();
+    let mut server = std::process::Command::new(common::mcp::python())
+        .arg(common::mcp::scripts().join("external_mcp_server.py"))
+        .args(["good", "--http", &port.to_string()])
+        .env("CALLS_FILE", calls.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the HTTP server started"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let remote = McpServerSpec {
+        name: "vouchers_http".into(),
+        transport: McpTransport::Http {
+            url: format!("http://127.0.0.1:{port}/mcp"),
+        },
+        ..spec("good", calls.path(), 10_000)
+    };
+    let desk = desk(remote, 500.0);
+    let looked = call(&desk, "lookup_voucher", json!({"code": "V-7"}), false);
+    let _ = server.kill();
+    let _ = server.wait();
+    match looked.unwrap() {
+        GatedCall::Ran {
+            result: Ok(value), ..
+        } => assert_eq!(value["valid"], true),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(calls_made(calls.path())[0]["customer"], "C001");
 }

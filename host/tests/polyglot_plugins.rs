@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use common::{grant, scope, shop};
-use deskhand::plugins::{Effect, PluginRegistry, Sandbox, SandboxConfig, ToolError};
+use deskhand::plugins::{Effect, PluginRegistry, Sandbox, ToolError};
 use serde_json::json;
 
 /// The example plugins, built once per test run into a shared folder.
@@ -45,13 +45,8 @@ fn registry(grants: &str) -> (tempfile::TempDir, PluginRegistry) {
         .unwrap();
     }
     grant(dir.path(), grants);
-    let sandbox = Sandbox::new(SandboxConfig {
-        // An interpreter's heap is larger than a Rust plugin's.
-        memory_limit: 128 << 20,
-        timeout: std::time::Duration::from_secs(2),
-        ..common::sandbox_config()
-    })
-    .unwrap();
+    // The same limits as every plugin's (32 MiB, 200 ms a call).
+    let sandbox = Sandbox::new(common::sandbox_config()).unwrap();
     let registry = PluginRegistry::load(sandbox, dir.path()).unwrap();
     assert!(
         registry.catalog().failures().is_empty(),
@@ -86,10 +81,18 @@ fn they_only_ever_see_the_sessions_customers_rows() {
 
     // Ben's order is not on Ana's account: the same answer as no order at all.
     let foreign = registry
-        .call("order_note", &ana, &json!({"order_id": "1013", "note": "mine now"}))
+        .call(
+            "order_note",
+            &ana,
+            &json!({"order_id": "1013", "note": "mine now"}),
+        )
         .unwrap_err();
     let missing = registry
-        .call("order_note", &ana, &json!({"order_id": "9999", "note": "x"}))
+        .call(
+            "order_note",
+            &ana,
+            &json!({"order_id": "9999", "note": "x"}),
+        )
         .unwrap_err();
     assert!(foreign.is_business_failure(), "{foreign:?}");
     assert_eq!(
@@ -98,12 +101,19 @@ fn they_only_ever_see_the_sessions_customers_rows() {
     );
 
     let added = registry
-        .call("order_note", &ana, &json!({"order_id": "1002", "note": "leave it with the neighbour"}))
+        .call(
+            "order_note",
+            &ana,
+            &json!({"order_id": "1002", "note": "leave it with the neighbour"}),
+        )
         .unwrap();
     assert_eq!(added["notes_on_order"], 1);
     let notes = store.all_records(Some("order_notes")).unwrap();
     assert_eq!(notes.len(), 1);
-    assert_eq!(notes[0].customer_id, "C001", "the note is the session's customer's");
+    assert_eq!(
+        notes[0].customer_id, "C001",
+        "the note is the session's customer's"
+    );
     assert_eq!(notes[0].data["order_id"], "1002");
 
     // Each customer's spend counts their own orders only.
@@ -120,7 +130,8 @@ fn they_only_ever_see_the_sessions_customers_rows() {
             .iter()
             .filter(|r| r.data["status"] != "cancelled")
             .map(|r| {
-                r.data["total_cents"].as_i64().unwrap() - r.data["refunded_cents"].as_i64().unwrap_or(0)
+                r.data["total_cents"].as_i64().unwrap()
+                    - r.data["refunded_cents"].as_i64().unwrap_or(0)
             })
             .sum();
         assert_eq!(spend["spent_cents"], expected, "{customer}: {spend}");
@@ -133,7 +144,11 @@ fn without_a_grant_records_are_denied_naming_the_permission() {
     let (_dir, registry) = registry("[plugins.order_note]\nrecords = { orders = \"read\" }\n");
     let ana = scope(&store, &clock, "C001");
     let error = registry
-        .call("order_note", &ana, &json!({"order_id": "1002", "note": "hello"}))
+        .call(
+            "order_note",
+            &ana,
+            &json!({"order_id": "1002", "note": "hello"}),
+        )
         .unwrap_err();
     let ToolError::PermissionDenied { permission, .. } = &error else {
         panic!("{error:?}")
@@ -149,7 +164,10 @@ fn without_a_grant_records_are_denied_naming_the_permission() {
     let ToolError::PermissionDenied { permission, .. } = &error else {
         panic!("{error:?}")
     };
-    assert!(permission.contains(r#"records.orders = "read""#), "{permission}");
+    assert!(
+        permission.contains(r#"records.orders = "read""#),
+        "{permission}"
+    );
 }
 
 #[test]
@@ -164,7 +182,10 @@ fn plugin_new_scaffolds_python_and_javascript_that_build() {
         assert!(status.success(), "{lang}");
         let source: PathBuf = workspace.path().join("gift_wrap").join(file);
         let text = std::fs::read_to_string(&source).unwrap();
-        assert!(text.contains("gift_wrap") && !text.contains("my_tool"), "{text}");
+        assert!(
+            text.contains("gift_wrap") && !text.contains("my_tool"),
+            "{text}"
+        );
         let out = workspace.path().join("gift_wrap.wasm");
         let status = Command::new(env!("CARGO_BIN_EXE_deskhand"))
             .args(["plugin", "build"])
@@ -174,11 +195,7 @@ fn plugin_new_scaffolds_python_and_javascript_that_build() {
             .status()
             .unwrap();
         assert!(status.success(), "{lang}");
-        let sandbox = Sandbox::new(SandboxConfig {
-            memory_limit: 128 << 20,
-            ..common::sandbox_config()
-        })
-        .unwrap();
+        let sandbox = Sandbox::new(common::sandbox_config()).unwrap();
         let plugin = deskhand::plugins::Plugin::load(&sandbox, &out).unwrap();
         assert_eq!(plugin.name(), "gift_wrap", "{lang}");
     }

@@ -4,7 +4,7 @@
 //! `deskhand bench tools`.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use deskhand::plugins::{
@@ -31,7 +31,10 @@ fn components() -> anyhow::Result<Vec<(&'static str, PathBuf)>> {
             _ => true,
         };
         if stale {
-            eprintln!("building the {lang} template once (cached in {})…", cache.display());
+            eprintln!(
+                "building the {lang} template once (cached in {})…",
+                cache.display()
+            );
             plugin_build::build(&dir, &out)
                 .with_context(|| format!("building the {lang} template"))?;
         }
@@ -44,7 +47,9 @@ fn components() -> anyhow::Result<Vec<(&'static str, PathBuf)>> {
 pub fn run(scope: &CustomerScope, iterations: usize) -> anyhow::Result<()> {
     let components = components()?;
     println!();
-    println!("the my_tool template per language (fresh instance per call; 128 MiB, 2 s limits)");
+    println!(
+        "the my_tool template per language (fresh instance per call, the default 32 MiB and 200 ms limits)"
+    );
     println!(
         "{:<12} {:>9} {:>14} {:>12} {:>12} {:>12} {:>12}",
         "", "size", "first load", "read p50", "read p99", "write p50", "write p99"
@@ -54,8 +59,6 @@ pub fn run(scope: &CustomerScope, iterations: usize) -> anyhow::Result<()> {
         let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         // A sandbox without a compile cache: the first load compiles.
         let sandbox = Sandbox::new(SandboxConfig {
-            memory_limit: 128 << 20,
-            timeout: Duration::from_secs(2),
             compile_cache: None,
             ..SandboxConfig::default()
         })?;
@@ -68,7 +71,10 @@ pub fn run(scope: &CustomerScope, iterations: usize) -> anyhow::Result<()> {
         plugin.set_grant(grant);
         let warmup = (iterations / 20).max(5);
         let read: Percentiles = measure(warmup, iterations, || {
-            plugin.invoke(scope, &json!({})).map(drop).map_err(anyhow::Error::from)
+            plugin
+                .invoke(scope, &json!({}))
+                .map(drop)
+                .map_err(anyhow::Error::from)
         })?;
         let mut n = 0u64;
         let write = measure(warmup, iterations, || {

@@ -97,7 +97,14 @@ pub fn build(dir: &Path, out: &Path) -> anyhow::Result<ExitCode> {
                     .arg(dir.join("app.js"))
                     .arg("--wit")
                     .arg(&wit)
-                    .args(["--world-name", "tool", "--disable", "http", "fetch-event", "-o"])
+                    .args([
+                        "--world-name",
+                        "tool",
+                        "--disable",
+                        "http",
+                        "fetch-event",
+                        "-o",
+                    ])
                     .arg(&partial),
                 "componentize-js",
             )?;
@@ -160,7 +167,10 @@ fn componentize_js() -> anyhow::Result<PathBuf> {
     if script.is_file() {
         return Ok(script);
     }
-    eprintln!("installing {COMPONENTIZE_JS} into {}, once…", prefix.display());
+    eprintln!(
+        "installing {COMPONENTIZE_JS} into {}, once…",
+        prefix.display()
+    );
     std::fs::create_dir_all(&prefix)?;
     run(
         Command::new("npm")

@@ -114,7 +114,11 @@ pub fn validate(
         .collect()
 }
 
-fn validate_one(dir: &Path, name: &str, section: &McpServerSection) -> Result<McpServerSpec, String> {
+fn validate_one(
+    dir: &Path,
+    name: &str,
+    section: &McpServerSection,
+) -> Result<McpServerSpec, String> {
     let at = format!("[mcp_servers.{name}]");
     let transport = match (&section.command, &section.url) {
         (Some(_), Some(_)) => {
@@ -152,7 +156,9 @@ fn validate_one(dir: &Path, name: &str, section: &McpServerSection) -> Result<Mc
                 ));
             }
             if !section.env.is_empty() {
-                return Err(format!("{at}: env is for a server the host starts (command)"));
+                return Err(format!(
+                    "{at}: env is for a server the host starts (command)"
+                ));
             }
             McpTransport::Http { url: url.clone() }
         }
@@ -201,7 +207,9 @@ mod tests {
         let spec = &specs[0];
         assert_eq!(spec.effect_of("anything"), Effect::Irreversible);
         assert_eq!(spec.limits, RemoteLimits::default());
-        assert!(matches!(&spec.transport, McpTransport::Stdio { program, .. } if program == Path::new("python3")));
+        assert!(
+            matches!(&spec.transport, McpTransport::Stdio { program, .. } if program == Path::new("python3"))
+        );
         assert_eq!(spec.desk_name("Find-Contact"), "find_contact");
     }
 

@@ -28,7 +28,10 @@ impl BackgroundRuntime {
 
     /// The runtime's handle.
     pub fn handle(&self) -> &Handle {
-        self.runtime.as_ref().expect("running until dropped").handle()
+        self.runtime
+            .as_ref()
+            .expect("running until dropped")
+            .handle()
     }
 
     /// Runs `future` on this runtime and waits for it, at most `timeout`;
@@ -64,7 +67,7 @@ mod tests {
         let runtime = BackgroundRuntime::new("test-mcp").unwrap();
         assert_eq!(runtime.wait(async { 7 }, Duration::from_secs(1)), Some(7));
         let hung = runtime.wait(
-            tokio::time::sleep(Duration::from_secs(60)),
+            async { tokio::time::sleep(Duration::from_secs(60)).await },
             Duration::from_millis(20),
         );
         assert!(hung.is_none());

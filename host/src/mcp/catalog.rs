@@ -58,9 +58,7 @@ fn tool_of(plugin: &Arc<Plugin>, policies: Vec<String>) -> Tool {
             manifest.effect.as_str()
         ));
         if takes_token_argument(plugin) {
-            let properties = input
-                .entry("properties")
-                .or_insert_with(|| json!({}));
+            let properties = input.entry("properties").or_insert_with(|| json!({}));
             if let Some(properties) = properties.as_object_mut() {
                 properties.insert(
                     CONFIRMATION_ARGUMENT.into(),
@@ -78,8 +76,8 @@ fn tool_of(plugin: &Arc<Plugin>, policies: Vec<String>) -> Tool {
         .destructive(manifest.effect == Effect::Irreversible)
         .idempotent(manifest.effect == Effect::ReadOnly)
         .open_world(plugin.is_remote());
-    let mut tool = Tool::new(manifest.name.clone(), description, Arc::new(input))
-        .annotate(annotations);
+    let mut tool =
+        Tool::new(manifest.name.clone(), description, Arc::new(input)).annotate(annotations);
     // A read-only tool always completes, so its result schema holds; an
     // acting one may answer with what needs confirming instead.
     let result = manifest.result.source();

@@ -19,7 +19,9 @@ const MAX_OUTSTANDING: usize = 10_000;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
     /// No such token, or it was used already.
-    #[error("the confirmation token is unknown or was used already; call without it to get a new one")]
+    #[error(
+        "the confirmation token is unknown or was used already; call without it to get a new one"
+    )]
     Unknown,
     /// The token is older than its lifetime.
     #[error("the confirmation token expired; call without it to get a new one")]
@@ -87,7 +89,9 @@ impl Confirmations {
         if issued.at.elapsed() >= TOKEN_LIFETIME {
             return Err(TokenError::Expired);
         }
-        if issued.customer_id != customer_id || issued.tool != tool || issued.args != canonical(args)
+        if issued.customer_id != customer_id
+            || issued.tool != tool
+            || issued.args != canonical(args)
         {
             return Err(TokenError::Mismatch);
         }

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::confirmations::{Confirmations, TokenError};
 use crate::clock::Clock;
@@ -122,7 +122,9 @@ impl DeskGateway {
         );
         match gated {
             Err(error) => Answer::Failed(error),
-            Ok(GatedCall::Ran { result: Ok(value), .. }) => Answer::Done(value),
+            Ok(GatedCall::Ran {
+                result: Ok(value), ..
+            }) => Answer::Done(value),
             Ok(GatedCall::Ran {
                 result: Err(error), ..
             }) => Answer::Failed(error),
@@ -178,35 +180,5 @@ impl DeskGateway {
             .search(query, SearchMode::Hybrid, k.clamp(1, 10))
             .await
             .map_err(|e| format!("searching the help centre failed: {e}"))
-    }
-}
-
-/// The JSON an answer's structured content carries besides a tool's own
-/// result: what happened, and what to do next.
-pub fn answer_summary(tool: &str, answer: &Answer) -> Value {
-    match answer {
-        Answer::Done(_) => json!({"status": "done"}),
-        Answer::Failed(error) => json!({"status": "failed", "code": error.code()}),
-        Answer::Denied { reason, decision } => json!({
-            "status": "denied", "reason": reason, "code": decision.code,
-            "revision": decision.revision,
-        }),
-        Answer::Escalated {
-            reason, handoff_id, ..
-        } => json!({
-            "status": "escalated", "reason": reason, "handoff_id": handoff_id,
-            "next": "a colleague at the desk takes it from here; nothing was done yet",
-        }),
-        Answer::NeedsConfirmation { reason, token, .. } => json!({
-            "status": "needs_confirmation",
-            "reason": reason,
-            "confirmation_token": token,
-            "expires_in_seconds": super::confirmations::TOKEN_LIFETIME.as_secs(),
-            "next": format!(
-                "nothing was done yet; once the customer agrees, call {tool} again with the same \
-                 arguments and \"{}\": \"{token}\"", super::CONFIRMATION_ARGUMENT
-            ),
-        }),
-        Answer::BadToken(error) => json!({"status": "not_confirmed", "reason": error.to_string()}),
     }
 }

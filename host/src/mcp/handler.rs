@@ -5,19 +5,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ElicitRequestParams,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ElicitRequestParams,
     ElicitationAction, ElicitationSchema, Implementation, InitializeResult, JsonObject,
-    ListResourcesResult, ListToolsResult, PaginatedRequestParams, Resource,
-    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, ResourceContents,
-    ServerCapabilities,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, ServerCapabilities,
 };
 use rmcp::service::{NotificationContext, RequestContext, RoleServer};
 use rmcp::{ErrorData as McpError, ServerHandler};
 use serde_json::{Value, json};
 
 use super::catalog::{self, SEARCH_HELP};
-use super::gateway::{Answer, Confirmation, DeskGateway, answer_summary};
+use super::gateway::{Answer, Confirmation, DeskGateway};
 use super::resources;
+use super::results::{error_text, result_of};
 use super::{CONFIRMATION_ARGUMENT, CONFIRMATION_META};
 
 /// How long the server waits for the person to answer an elicitation.
@@ -216,20 +216,13 @@ impl ServerHandler for DeskServer {
         if request.name == SEARCH_HELP && self.gateway.knowledge.is_some() {
             return Ok(self.search(&args).await.into());
         }
-        let Some(plugin) = self.gateway.gate.tools().get(&request.name) else {
-            let known: Vec<String> = self
-                .gateway
-                .gate
-                .tools()
-                .catalog()
-                .plugins()
-                .map(|p| p.name().to_string())
-                .collect();
-            return Err(McpError::invalid_params(
-                format!("there is no tool named {:?}; the tools are: {}", request.name, known.join(", ")),
-                None,
-            ));
-        };
+        // An unknown tool is a protocol error (the request cannot be routed).
+        let plugin = self
+            .gateway
+            .gate
+            .tools()
+            .require(&request.name)
+            .map_err(|e| McpError::invalid_params(e.to_string(), None))?;
         let mut token = request
             .meta
             .as_ref()
@@ -252,7 +245,10 @@ impl ServerHandler for DeskServer {
                 self.run(&customer, &tool, &args, Confirmation::Token(token.clone()))
                     .await
             } else {
-                let _ = self.gateway.confirmations.redeem(token, &customer, &tool, &args);
+                let _ = self
+                    .gateway
+                    .confirmations
+                    .redeem(token, &customer, &tool, &args);
                 return Ok(CallToolResult::structured(json!({
                     "status": "declined",
                     "reason": "the customer did not confirm; nothing was done",
@@ -300,13 +296,15 @@ impl ServerHandler for DeskServer {
                 None,
             ));
         };
-        Ok(ReadResourceResult::new(vec![ResourceContents::TextResourceContents {
-            uri: resource.uri,
-            mime_type: Some(resource.mime_type.into()),
-            text,
-            meta: None,
-        }])
-        .into())
+        Ok(
+            ReadResourceResult::new(vec![ResourceContents::TextResourceContents {
+                uri: resource.uri,
+                mime_type: Some(resource.mime_type.into()),
+                text,
+                meta: None,
+            }])
+            .into(),
+        )
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
@@ -332,66 +330,4 @@ impl ServerHandler for DeskServer {
             }
         });
     }
-}
-
-/// The MCP result of an answer.
-fn result_of(tool: &str, answer: Answer) -> CallToolResult {
-    let summary = answer_summary(tool, &answer);
-    match answer {
-        Answer::Done(value) => {
-            let text = value.to_string();
-            let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-            result.structured_content = Some(if value.is_object() {
-                value
-            } else {
-                json!({ "result": value })
-            });
-            result
-        }
-        Answer::Failed(error) => {
-            let text = if error.is_business_failure() {
-                format!("{tool} refused: {}", error.customer_message())
-            } else {
-                error.to_string()
-            };
-            let mut result = error_text(&text);
-            result.structured_content = Some(json!({"status": "failed", "code": error.code(), "message": text}));
-            result
-        }
-        Answer::Denied { reason, .. } => {
-            let mut result = error_text(&format!("Denied by the desk's policies: {reason}"));
-            result.structured_content = Some(summary);
-            result
-        }
-        Answer::BadToken(error) => {
-            let mut result = error_text(&format!("Not confirmed: {error}"));
-            result.structured_content = Some(summary);
-            result
-        }
-        Answer::Escalated {
-            reason, handoff_id, ..
-        } => {
-            let text = format!(
-                "Not done: {reason} A colleague at the desk takes it from here (handoff #{handoff_id})."
-            );
-            let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-            result.structured_content = Some(summary);
-            result
-        }
-        Answer::NeedsConfirmation { reason, token, .. } => {
-            let text = format!(
-                "Nothing was done yet: {reason} To go ahead once the customer agrees, call {tool} \
-                 again with the same arguments and \"{CONFIRMATION_ARGUMENT}\": \"{token}\" \
-                 (valid once, for {} minutes).",
-                super::confirmations::TOKEN_LIFETIME.as_secs() / 60
-            );
-            let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-            result.structured_content = Some(summary);
-            result
-        }
-    }
-}
-
-fn error_text(text: &str) -> CallToolResult {
-    CallToolResult::error(vec![ContentBlock::text(text.to_string())])
 }

@@ -24,6 +24,7 @@ mod gateway;
 mod handler;
 pub mod http;
 mod resources;
+mod results;
 
 pub use background::BackgroundRuntime;
 pub use catalog::{SEARCH_HELP, tools as catalog_tools};

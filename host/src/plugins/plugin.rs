@@ -193,41 +193,35 @@ impl Plugin {
     pub fn invoke(&self, scope: &CustomerScope, args: &Value) -> Result<Value, ToolError> {
         self.traced(CallMode::Invoke, scope, || {
             self.check_args(args)?;
-            if let Runner::Remote(remote) = &self.runner {
-                let value = remote.call(&self.manifest.name, scope, args)?;
-                let violations = self.manifest.result.violations(&value);
-                if !violations.is_empty() {
-                    return Err(ToolError::InvalidResult {
-                        tool: self.manifest.name.clone(),
-                        detail: result_violations(&violations),
-                    });
-                }
-                return Ok(value);
+            let value = match &self.runner {
+                Runner::Remote(remote) => remote.call(&self.manifest.name, scope, args)?,
+                Runner::Component { .. } => self.run_invoke(scope, args)?,
+            };
+            let violations = self.manifest.result.violations(&value);
+            if !violations.is_empty() {
+                return Err(ToolError::InvalidResult {
+                    tool: self.manifest.name.clone(),
+                    detail: result_violations(&violations),
+                });
             }
-            let mut attempt = 0;
-            loop {
-                attempt += 1;
-                match self.run(scope, args, CallMode::Invoke) {
-                    Err(Conflicted { retry: true, .. }) if attempt < CONFLICT_ATTEMPTS => {
-                        tracing::debug!(
-                            attempt,
-                            "records changed under the call; running it again"
-                        );
-                    }
-                    Err(Conflicted { error, .. }) => return Err(error),
-                    Ok(value) => {
-                        let violations = self.manifest.result.violations(&value);
-                        if !violations.is_empty() {
-                            return Err(ToolError::InvalidResult {
-                                tool: self.manifest.name.clone(),
-                                detail: result_violations(&violations),
-                            });
-                        }
-                        return Ok(value);
-                    }
-                }
-            }
+            Ok(value)
         })
+    }
+
+    /// The component's `invoke`, run again (on fresh data) when its writes
+    /// conflicted with another call's.
+    fn run_invoke(&self, scope: &CustomerScope, args: &Value) -> Result<Value, ToolError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.run(scope, args, CallMode::Invoke) {
+                Err(Conflicted { retry: true, .. }) if attempt < CONFLICT_ATTEMPTS => {
+                    tracing::debug!(attempt, "records changed under the call; running it again");
+                }
+                Err(Conflicted { error, .. }) => return Err(error),
+                Ok(value) => return Ok(value),
+            }
+        }
     }
 
     /// Looks up what the policies need to judge a call with `args`: the
@@ -330,12 +324,10 @@ impl Plugin {
         };
         let mut store = sandbox.new_store(tool.as_str().into(), Some(call), timeout);
         let args_text = args.to_string();
-        let returned = pre
-            .instantiate(&mut store)
-            .and_then(|instance| match mode {
-                CallMode::Invoke => instance.call_invoke(&mut store, &args_text),
-                CallMode::Facts => instance.call_facts(&mut store, &args_text),
-            });
+        let returned = pre.instantiate(&mut store).and_then(|instance| match mode {
+            CallMode::Invoke => instance.call_invoke(&mut store, &args_text),
+            CallMode::Facts => instance.call_facts(&mut store, &args_text),
+        });
         store.data().flush_output();
         // A call that failed after the host told it about a row written
         // meanwhile may succeed on the fresh data; one that talked to another
@@ -356,11 +348,8 @@ impl Plugin {
                 return Err(fail(self.explain_denial(&store, error)));
             }
             Err(e) => {
-                let failure = sandbox.failure_within(
-                    &store,
-                    e,
-                    timeout.unwrap_or(sandbox.config().timeout),
-                );
+                let failure =
+                    sandbox.failure_within(&store, e, timeout.unwrap_or(sandbox.config().timeout));
                 let error = ToolError::from_guest(tool, failure);
                 return Err(fail(self.explain_denial(&store, error)));
             }

@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::error::{LoadError, ToolError, available_list};
 use super::grants::Grants;
-use super::plugin::Plugin;
 use super::paths::PluginPaths;
+use super::plugin::Plugin;
 use super::sandbox::Sandbox;
 use super::scope::CustomerScope;
 

@@ -20,8 +20,12 @@ use super::scope::CustomerScope;
 pub trait RemoteTool: Send + Sync {
     /// Runs the tool with `args` (already checked against its schema) for
     /// `customer_id`, waiting at most `timeout` for the answer.
-    fn call(&self, customer_id: &str, args: &Value, timeout: Duration)
-    -> Result<Value, RemoteFailure>;
+    fn call(
+        &self,
+        customer_id: &str,
+        args: &Value,
+        timeout: Duration,
+    ) -> Result<Value, RemoteFailure>;
 }
 
 /// Why a remote call produced no result.

@@ -3,6 +3,7 @@
     python external_mcp_server.py good    # answers, like a real CRM would
     python external_mcp_server.py hang    # lists its tools, then never answers a call
     python external_mcp_server.py crash   # lists its tools, then exits on the first call
+    python external_mcp_server.py good --http PORT   # over streamable HTTP at /mcp instead of stdio
 
 Its tools: `issue_voucher` (gives the customer a voucher of `amount` euros),
 `lookup_voucher` (read-only) and `big_report` (a result far over any sane
@@ -65,4 +66,8 @@ def big_report(ctx: Context) -> str:
 
 
 if __name__ == "__main__":
-    server.run()
+    if "--http" in sys.argv:
+        port = int(sys.argv[sys.argv.index("--http") + 1])
+        server.run("streamable-http", host="127.0.0.1", port=port)
+    else:
+        server.run()

@@ -6,10 +6,10 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult, MetaObject, RequestMetaObject, Tool};
 use rmcp::service::{Peer, RoleClient, RunningService};
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
-use rmcp::ServiceExt;
 use serde_json::Value;
 use tokio::io::AsyncBufReadExt;
 
@@ -93,10 +93,7 @@ impl ServerConnection {
         let this = self.clone();
         let answer = self.runtime.wait(
             async move {
-                let peer = this
-                    .peer()
-                    .await
-                    .map_err(RemoteFailure::Unavailable)?;
+                let peer = this.peer().await.map_err(RemoteFailure::Unavailable)?;
                 match peer.call_tool(params).await {
                     Ok(result) => Ok(result),
                     Err(error) => {
@@ -166,7 +163,8 @@ impl Drop for ServerConnection {
 /// Starts a client session with the server `spec` describes.
 async fn start(spec: &McpServerSpec) -> Result<RunningService<RoleClient, ()>, String> {
     let name = spec.name.clone();
-    let failed = |what: &str, e: &dyn std::fmt::Display| format!("{what} the MCP server {name}: {e}");
+    let failed =
+        |what: &str, e: &dyn std::fmt::Display| format!("{what} the MCP server {name}: {e}");
     match &spec.transport {
         McpTransport::Stdio {
             program,
@@ -175,7 +173,11 @@ async fn start(spec: &McpServerSpec) -> Result<RunningService<RoleClient, ()>, S
             dir,
         } => {
             let mut command = tokio::process::Command::new(program);
-            command.args(args).envs(env).current_dir(dir).kill_on_drop(true);
+            command
+                .args(args)
+                .envs(env)
+                .current_dir(dir)
+                .kill_on_drop(true);
             let (transport, stderr) = TokioChildProcess::builder(command)
                 .stderr(Stdio::piped())
                 .spawn()

@@ -23,7 +23,11 @@ pub fn router(state: Arc<AppState>, allowed_hosts: Vec<String>) -> Router<Arc<Ap
 
 /// Refuses a request without a known key (401), and tells the MCP server
 /// whom the others act for.
-async fn authenticate(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+async fn authenticate(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let (mut parts, body) = request.into_parts();
     match Caller::from_request_parts(&mut parts, &state).await {
         Ok(caller) => {
