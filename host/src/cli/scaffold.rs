@@ -104,7 +104,11 @@ fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
-        if path.file_name().is_some_and(|n| n == "target") {
+        // Build output is not part of a template.
+        if path
+            .file_name()
+            .is_some_and(|n| n == "target" || n == "__pycache__" || n == "node_modules")
+        {
             continue;
         }
         out.push(path.clone());
