@@ -19,7 +19,10 @@ use rmcp::model::CallToolRequestParams;
 use serde_json::{Value, json};
 
 use super::GlobalArgs;
-use super::bench::{BENCH_NOW, Percentiles, measure, micros};
+use super::bench_measure::{BENCH_NOW, Percentiles, measure, micros};
+
+/// Makes the arguments of the next call.
+type ArgsOfCall = Box<dyn FnMut() -> Value>;
 
 pub fn run(global: &GlobalArgs, iterations: usize) -> anyhow::Result<ExitCode> {
     let clock = Clock::fixed(BENCH_NOW);
@@ -93,7 +96,7 @@ pub fn run(global: &GlobalArgs, iterations: usize) -> anyhow::Result<ExitCode> {
     println!("{iterations} calls per side after {warmup} warm-up calls, customer C001");
     println!("{:<52} {:>10} {:>10}", "", "p50", "p99");
     let mut n = 0u64;
-    let calls: [(&str, &str, Box<dyn FnMut() -> Value>); 2] = [
+    let calls: [(&str, &str, ArgsOfCall); 2] = [
         (
             "records read: track_order 1007 (read-only, no policy)",
             "track_order",

@@ -12,7 +12,7 @@ use deskhand::plugins::{
 };
 use serde_json::json;
 
-use super::bench::{Percentiles, measure, micros};
+use super::bench_measure::{Percentiles, measure, micros};
 use super::plugin_build;
 
 /// The template's three builds: (language, component).

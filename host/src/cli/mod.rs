@@ -4,6 +4,7 @@ mod bench;
 mod bench_agent;
 mod bench_llm;
 mod bench_mcp;
+mod bench_measure;
 mod bench_polyglot;
 mod bench_tune;
 mod chat;

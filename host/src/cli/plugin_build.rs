@@ -153,8 +153,7 @@ fn build_rust(dir: &Path, out: &Path) -> anyhow::Result<()> {
                 .into_iter()
                 .filter_map(|f| f.as_str().map(PathBuf::from))
         })
-        .filter(|f| f.extension().is_some_and(|e| e == "wasm"))
-        .last()
+        .rfind(|f| f.extension().is_some_and(|e| e == "wasm"))
         .context("cargo built no .wasm; is the crate a cdylib?")?;
     std::fs::copy(&artifact, out).with_context(|| format!("copying {}", artifact.display()))?;
     Ok(())

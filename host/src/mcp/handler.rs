@@ -54,7 +54,7 @@ impl DeskServer {
     }
 
     /// The customer this request acts for: the session's, or its key's.
-    fn customer(&self, context: &RequestContext<RoleServer>) -> Result<String, CallToolResult> {
+    fn customer(&self, context: &RequestContext<RoleServer>) -> Result<String, &'static str> {
         if let Some(customer) = &self.customer_id {
             return Ok(customer.clone());
         }
@@ -66,13 +66,13 @@ impl DeskServer {
             Some(McpCaller {
                 customer_id: Some(customer),
             }) => Ok(customer.clone()),
-            Some(McpCaller { customer_id: None }) => Err(error_text(
+            Some(McpCaller { customer_id: None }) => Err(
                 "this is a staff key, and tools act for one customer: connect with that \
                  customer's key",
-            )),
-            None => Err(error_text(
+            ),
+            None => Err(
                 "no customer for this session: send `Authorization: Bearer KEY` with a customer key",
-            )),
+            ),
         }
     }
 
@@ -210,7 +210,7 @@ impl ServerHandler for DeskServer {
     ) -> Result<CallToolResponse, McpError> {
         let customer = match self.customer(&context) {
             Ok(customer) => customer,
-            Err(refusal) => return Ok(refusal.into()),
+            Err(refusal) => return Ok(error_text(refusal).into()),
         };
         let mut args = request.arguments.clone().unwrap_or_default();
         if request.name == SEARCH_HELP && self.gateway.knowledge.is_some() {
