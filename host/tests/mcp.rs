@@ -380,6 +380,38 @@ fn the_help_centre_is_searchable_over_http_with_the_key_as_the_customer() {
     assert_eq!(refused.status, 401, "{}", refused.text());
 }
 
+#[test]
+fn an_http_session_belongs_to_the_key_that_opened_it() {
+    let server = common::server::TestServer::start();
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"}}});
+    let opened = common::http::Request::new("POST", "/mcp")
+        .key("demo-C001")
+        .header("Accept", "application/json, text/event-stream")
+        .json(&initialize)
+        .send(server.address);
+    assert_eq!(opened.status, 200, "{}", opened.text());
+    let session = opened
+        .header("mcp-session-id")
+        .expect("a session id")
+        .to_string();
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    for (key, method) in [
+        ("demo-C002", "POST"),
+        ("demo-staff", "POST"),
+        ("demo-C002", "DELETE"),
+    ] {
+        let hijack = common::http::Request::new(method, "/mcp")
+            .key(key)
+            .header("Accept", "application/json, text/event-stream")
+            .header("mcp-session-id", &session)
+            .json(&list)
+            .send(server.address);
+        assert_eq!(hijack.status, 403, "{key} {method}: {}", hijack.text());
+    }
+}
+
 fn shop_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../desks/shop")
 }

@@ -241,14 +241,15 @@ impl ServerHandler for DeskServer {
         if let Answer::NeedsConfirmation { reason, token, .. } = &answer
             && let Some(yes) = self.elicit(&context, &format!("{reason} Go ahead?")).await
         {
+            // Either way the token is spent: the person has answered.
+            let _ = self
+                .gateway
+                .confirmations
+                .redeem(token, &customer, &tool, &args);
             answer = if yes {
-                self.run(&customer, &tool, &args, Confirmation::Token(token.clone()))
+                self.run(&customer, &tool, &args, Confirmation::Elicited)
                     .await
             } else {
-                let _ = self
-                    .gateway
-                    .confirmations
-                    .redeem(token, &customer, &tool, &args);
                 return Ok(CallToolResult::structured(json!({
                     "status": "declined",
                     "reason": "the customer did not confirm; nothing was done",
@@ -256,7 +257,7 @@ impl ServerHandler for DeskServer {
                 .into());
             };
         }
-        Ok(result_of(&tool, answer).into())
+        Ok(result_of(&tool, answer, catalog::takes_token_argument(&plugin)).into())
     }
 
     async fn list_resources(
