@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use deskhand::clock::Clock;
-use deskhand::mcp::{Confirmations, DeskGateway, DeskServer};
+use deskhand::mcp::{DeskGateway, DeskServer};
 use deskhand::plugins::{CustomerScope, PluginPaths, PluginRegistry};
 use deskhand::policy::{PolicyEngine, PolicyGate, ToolCall};
 use deskhand::store::{RecordStore, SqliteStore, seed};
@@ -47,8 +47,14 @@ pub fn run(global: &GlobalArgs, iterations: usize) -> anyhow::Result<ExitCode> {
         folder.path().join("my_tool.wasm"),
     )
     .context("the MCP benchmark needs the template plugin my_tool (built with deskhand)")?;
-    let grants =
-        std::fs::read_to_string(global.desk()?.root.join("plugins.toml")).unwrap_or_default();
+    // The desk's own grants, and the template's collection.
+    let desk = global.desk()?;
+    let grants = desk
+        .plugins
+        .grants
+        .as_ref()
+        .and_then(|file| std::fs::read_to_string(file).ok())
+        .unwrap_or_default();
     std::fs::write(
         folder.path().join("plugins.toml"),
         format!("{grants}\n[plugins.my_tool]\nrecords = {{ my_tool = \"read-write\" }}\n"),
@@ -70,17 +76,15 @@ pub fn run(global: &GlobalArgs, iterations: usize) -> anyhow::Result<ExitCode> {
     let scope = CustomerScope::new("C001", records.clone(), clock.clone());
 
     let runtime = tokio::runtime::Runtime::new()?;
-    let gateway = Arc::new(DeskGateway {
-        gate: gate.clone(),
-        records: records.clone(),
-        conversations: store.clone(),
-        clock: clock.clone(),
-        knowledge: None,
-        help_dir: global.kb_dir()?,
-        policies_file: policies.paths().config.clone(),
-        business: global.desk()?.name,
-        confirmations: Confirmations::default(),
-    });
+    let gateway = Arc::new(DeskGateway::new(
+        gate.clone(),
+        records.clone(),
+        store.clone(),
+        clock.clone(),
+        None,
+        global.kb_dir()?,
+        desk.name.clone(),
+    ));
     let client = runtime.block_on(async {
         let (server_side, client_side) = tokio::io::duplex(1 << 20);
         let server = DeskServer::new(gateway, Some("C001".into()));

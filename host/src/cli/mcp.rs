@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use deskhand::mcp::{Confirmations, DeskGateway, DeskServer};
+use deskhand::mcp::{DeskGateway, DeskServer};
 use rmcp::ServiceExt;
 
 use super::GlobalArgs;
@@ -90,15 +90,13 @@ fn gateway(
         let embedder = Arc::new(global.load_embedder()?);
         Some(open_knowledge(global, runtime, &embedder)?)
     };
-    Ok(DeskGateway {
-        policies_file: gate.policies().paths().config.clone(),
+    Ok(DeskGateway::new(
         gate,
-        records: store.clone(),
-        conversations: store,
+        store.clone(),
+        store,
         clock,
         knowledge,
-        help_dir: global.kb_dir()?,
-        business: desk.name,
-        confirmations: Confirmations::default(),
-    })
+        global.kb_dir()?,
+        desk.name,
+    ))
 }

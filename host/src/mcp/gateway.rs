@@ -3,7 +3,7 @@
 //! validation, customer scoping, policies, audit), what the policies'
 //! verdicts become, and the help centre.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -62,29 +62,54 @@ pub struct DeskGateway {
     pub knowledge: Option<Arc<KnowledgeBase>>,
     /// The help centre's Markdown pages, served as resources.
     pub help_dir: PathBuf,
-    /// The policy configuration file, served as a resource.
-    pub policies_file: PathBuf,
     /// The business's name, for the server's instructions.
     pub business: String,
     pub confirmations: Confirmations,
 }
 
 impl DeskGateway {
+    /// The gateway to `gate`'s tools and policies for the customers of
+    /// `records`, recording handoffs in `conversations`, with the help
+    /// centre `knowledge` (searched) and `help_dir` (its pages).
+    pub fn new(
+        gate: Arc<PolicyGate>,
+        records: Arc<dyn RecordStore>,
+        conversations: Arc<dyn ConversationStore>,
+        clock: Clock,
+        knowledge: Option<Arc<KnowledgeBase>>,
+        help_dir: PathBuf,
+        business: String,
+    ) -> Self {
+        DeskGateway {
+            gate,
+            records,
+            conversations,
+            clock,
+            knowledge,
+            help_dir,
+            business,
+            confirmations: Confirmations::default(),
+        }
+    }
+
     /// The gateway to what `agent` serves: its tools, policies, store and
     /// help centre.
     pub fn for_agent(agent: &crate::agent::Agent) -> Self {
         let desk = agent.desk();
-        DeskGateway {
-            gate: agent.gate().clone(),
-            records: agent.records().clone(),
-            conversations: agent.conversations().clone(),
-            clock: agent.clock().clone(),
-            knowledge: agent.knowledge().cloned(),
-            help_dir: desk.kb_dir.clone(),
-            policies_file: agent.gate().policies().paths().config.clone(),
-            business: desk.name.clone(),
-            confirmations: Confirmations::default(),
-        }
+        DeskGateway::new(
+            agent.gate().clone(),
+            agent.records().clone(),
+            agent.conversations().clone(),
+            agent.clock().clone(),
+            agent.knowledge().cloned(),
+            desk.kb_dir.clone(),
+            desk.name.clone(),
+        )
+    }
+
+    /// The policy configuration file in force, served as a resource.
+    pub fn policies_file(&self) -> &Path {
+        &self.gate.policies().paths().config
     }
 
     /// Calls `tool` for `customer_id` in MCP session `session`. Blocking:

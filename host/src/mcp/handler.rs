@@ -265,7 +265,7 @@ impl ServerHandler for DeskServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        let listed = resources::list(&self.gateway.help_dir, &self.gateway.policies_file);
+        let listed = resources::list(&self.gateway.help_dir, self.gateway.policies_file());
         Ok(ListResourcesResult::with_all_items(
             listed
                 .into_iter()
@@ -289,7 +289,7 @@ impl ServerHandler for DeskServer {
     ) -> Result<ReadResourceResponse, McpError> {
         let Some((resource, text)) = resources::read(
             &self.gateway.help_dir,
-            &self.gateway.policies_file,
+            self.gateway.policies_file(),
             &request.uri,
         ) else {
             return Err(McpError::resource_not_found(
