@@ -23,20 +23,6 @@ fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// A copy of the folder `from` in `to`.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
 /// An index of the help centre in `pages`, in `dir`.
 fn index(dir: &Path, pages: &Path) -> Arc<KnowledgeBase> {
     let shared = shared();
@@ -55,7 +41,7 @@ fn index(dir: &Path, pages: &Path) -> Arc<KnowledgeBase> {
 fn the_telecom_desk_passes_its_suite_without_the_shops_plugins_and_never_speaks_of_orders() {
     let scratch = tempfile::tempdir().unwrap();
     let desk_dir = scratch.path().join("telecom");
-    copy_dir(&repository().join("desks/telecom"), &desk_dir);
+    common::copy_dir(&repository().join("desks/telecom"), &desk_dir);
     // Only the telecom desk's components are present.
     let original = Desk::load(&desk_dir).unwrap();
     let plugins = scratch.path().join("plugins");
@@ -249,7 +235,7 @@ fn deskhand(data: &Path, args: &[&str]) -> Output {
 fn a_changed_kb_folder_is_re_ingested_and_said_so() {
     let data = tempfile::tempdir().unwrap();
     let pages = tempfile::tempdir().unwrap();
-    copy_dir(&repository().join("desks/shop/kb"), pages.path());
+    common::copy_dir(&repository().join("desks/shop/kb"), pages.path());
     let kb = pages.path().to_str().unwrap();
     let first = deskhand(
         data.path(),

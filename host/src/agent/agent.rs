@@ -29,7 +29,7 @@ use super::turn::{TurnEvent, TurnOutcome, TurnStream};
 use super::waiting::{Answered, Pending};
 use crate::clock::Clock;
 use crate::desk::Desk;
-use crate::llm::Engine;
+use crate::llm::ModelBackend;
 use crate::plugins::CustomerScope;
 use crate::policy::PolicyGate;
 use crate::retrieval::{Embedder, KnowledgeBase};
@@ -37,7 +37,8 @@ use crate::store::{ConversationRecord, ConversationStore, Message, RecordStore, 
 
 /// The support agent. Cheap to share: wrap it in an `Arc` (the builder does).
 pub struct Agent {
-    pub(super) engine: Arc<Engine>,
+    /// The language model, local or on a server.
+    pub(super) model: Arc<dyn ModelBackend>,
     pub(super) embedder: Arc<Embedder>,
     pub(super) router: Arc<Router>,
     /// The business served: its voice, thresholds and words.
@@ -53,25 +54,9 @@ pub struct Agent {
     pub(super) clock: Clock,
     pub(super) runtime: tokio::runtime::Handle,
     pub(super) settings: AgentSettings,
-    /// One lock per conversation with a turn running.
-    pub(super) turn_locks:
-        parking_lot::Mutex<std::collections::HashMap<String, Arc<parking_lot::Mutex<()>>>>,
 }
 
 impl Agent {
-    /// The lock that serialises the turns of one conversation.
-    fn conversation_lock(&self, conversation_id: &str) -> Arc<parking_lot::Mutex<()>> {
-        let mut locks = self.turn_locks.lock();
-        // Forget locks nobody holds, so the map does not grow forever.
-        if locks.len() > 1024 {
-            locks.retain(|_, lock| Arc::strong_count(lock) > 1);
-        }
-        locks
-            .entry(conversation_id.to_string())
-            .or_default()
-            .clone()
-    }
-
     /// The settings in use.
     pub fn settings(&self) -> &AgentSettings {
         &self.settings
@@ -110,6 +95,11 @@ impl Agent {
     /// The customers and records the tools act on.
     pub fn records(&self) -> &Arc<dyn RecordStore> {
         &self.records
+    }
+
+    /// The language model.
+    pub fn model(&self) -> &Arc<dyn ModelBackend> {
+        &self.model
     }
 
     /// The business clock.
@@ -197,10 +187,10 @@ impl Agent {
         let mut turn = TurnState::new(conversation, emit);
         let timer = StepTimer::start();
         let message = clean_message(raw_message)?;
-        // One turn at a time per conversation: a double-submitted "yes" must
-        // not run the confirmed call twice.
-        let lock = self.conversation_lock(&conversation.id);
-        let _serialised = lock.lock();
+        // One turn at a time per conversation, on every host that shares
+        // the store: a double-submitted "yes" must not run the confirmed
+        // call twice.
+        let _serialised = self.conversations.lock_conversation(&conversation.id)?;
         let record = self
             .conversations
             .conversation(&conversation.customer_id, &conversation.id)?

@@ -9,7 +9,7 @@ use super::router::Router;
 use super::settings::AgentSettings;
 use crate::clock::Clock;
 use crate::desk::Desk;
-use crate::llm::Engine;
+use crate::llm::{Engine, ModelBackend};
 use crate::policy::PolicyGate;
 use crate::retrieval::{Embedder, KnowledgeBase};
 use crate::store::{ConversationStore, RecordStore};
@@ -25,7 +25,7 @@ impl Agent {
 #[derive(Default)]
 pub struct AgentBuilder {
     desk: Option<Arc<Desk>>,
-    engine: Option<Arc<Engine>>,
+    model: Option<Arc<dyn ModelBackend>>,
     embedder: Option<Arc<Embedder>>,
     knowledge: Option<Arc<KnowledgeBase>>,
     gate: Option<Arc<PolicyGate>>,
@@ -51,10 +51,15 @@ impl AgentBuilder {
         self
     }
 
-    /// The language model (required).
-    pub fn engine(mut self, engine: Arc<Engine>) -> Self {
-        self.engine = Some(engine);
+    /// The language model, local or remote (required).
+    pub fn model(mut self, model: Arc<dyn ModelBackend>) -> Self {
+        self.model = Some(model);
         self
+    }
+
+    /// A local engine as the language model.
+    pub fn engine(self, engine: Arc<Engine>) -> Self {
+        self.model(engine)
     }
 
     /// The sentence embedder used for routing and answers (required).
@@ -129,7 +134,7 @@ impl AgentBuilder {
             )?),
         };
         Ok(Arc::new(Agent {
-            engine: self.engine.ok_or(AgentError::Missing("a language model"))?,
+            model: self.model.ok_or(AgentError::Missing("a language model"))?,
             router,
             replies: Replies::new(desk.replies.clone()),
             desk,
@@ -148,7 +153,6 @@ impl AgentBuilder {
             runtime,
             settings: self.settings,
             tools_view: Default::default(),
-            turn_locks: Default::default(),
         }))
     }
 }

@@ -10,7 +10,7 @@ use super::state::TurnState;
 use super::trace::{StepKind, StepTimer};
 use super::turn::TurnEvent;
 use super::waiting::Pending;
-use crate::llm::{ChatMessage, Event, Output};
+use crate::llm::{ChatMessage, Event, ModelPrompt, Output};
 use crate::retrieval::{Hit, SearchMode, cosine};
 
 /// A section of at most this many sentences …
@@ -170,10 +170,10 @@ impl Agent {
         }
         messages.push(ChatMessage::new("user", message));
         let timer = StepTimer::start();
-        let prompt = self.engine.chat_prompt(&messages, 1)?;
+        let prompt = ModelPrompt::chat(&messages, 1);
         let mut generation = self
-            .engine
-            .generate(prompt, self.sampling(96), Output::Text)?;
+            .model
+            .generate(&prompt, self.sampling(96), Output::Text)?;
         let mut stats = None;
         while let Some(event) = generation.next_blocking() {
             match event {

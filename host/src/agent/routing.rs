@@ -16,6 +16,7 @@ use super::sentences;
 use super::state::TurnState;
 use super::tools_view::ToolsView;
 use super::trace::{StepKind, StepTimer};
+use crate::llm::ModelPrompt;
 use crate::plugins::Effect;
 
 /// How close a lower route must be for a rule to prefer it.
@@ -265,11 +266,11 @@ impl Agent {
         // The start of a long message says what it is about.
         let message: String = message.chars().take(400).collect();
         let labels: Vec<String> = options.iter().map(|r| self.describe_route(r)).collect();
-        let prompt = self.engine.chat_prompt(
+        let prompt = ModelPrompt::chat(
             &prompts::tie_break(&self.desk.name, &message, &labels[0], &labels[1]),
             1,
-        )?;
-        let choice = self.engine.choose(prompt, &prompts::TIE_BREAK_OPTIONS)?;
+        );
+        let choice = self.model.choose(&prompt, &prompts::TIE_BREAK_OPTIONS)?;
         Ok(options[choice.best].clone())
     }
 

@@ -15,6 +15,7 @@ use super::state::TurnState;
 use super::trace::{Step, StepKind, StepTimer};
 use super::turn::ToolOutcome;
 use super::waiting::Pending;
+use crate::llm::ModelPrompt;
 use crate::plugins::CustomerScope;
 use crate::policy::{GatedCall, ToolCall};
 
@@ -54,21 +55,18 @@ impl Agent {
                 .rev()
                 .map(String::as_str)
                 .collect();
-            let prompt = self
-                .engine
-                .chat_prompt(
-                    &prompts::argument_fill(
-                        plugin.name(),
-                        &plugin.manifest().description,
-                        &recent,
-                        message,
-                    ),
-                    0,
-                )
-                .ok()?;
+            let prompt = ModelPrompt::chat(
+                &prompts::argument_fill(
+                    plugin.name(),
+                    &plugin.manifest().description,
+                    &recent,
+                    message,
+                ),
+                0,
+            );
             let (value, stats) = self
-                .engine
-                .generate_json(prompt, schema, self.sampling(64))
+                .model
+                .generate_json(&prompt, schema, self.sampling(64))
                 .map_err(|e| warn!(error = %e, "decoding arguments failed"))
                 .ok()?;
             tokens.set((stats.prompt_tokens, stats.generated_tokens));

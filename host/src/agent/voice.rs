@@ -9,7 +9,7 @@ use super::agent::Agent;
 use super::sentences;
 use super::state::TurnState;
 use super::trace::{StepKind, StepTimer};
-use crate::llm::{ChatMessage, Event, GenerationStats, LlmError, Output, SamplingParams};
+use crate::llm::{ChatMessage, Event, GenerationStats, LlmError, ModelPrompt, Output, SamplingParams};
 
 /// What the closing line falls back to.
 pub(super) const OFFER_OF_HELP: &str = "Is there anything else I can help you with?";
@@ -104,16 +104,16 @@ impl Agent {
         system: &str,
         user: &str,
     ) -> Result<(String, Option<GenerationStats>), LlmError> {
-        let prompt = self.engine.chat_prompt(
+        let prompt = ModelPrompt::chat(
             &[
                 ChatMessage::new("system", system),
                 ChatMessage::new("user", user),
             ],
             1,
-        )?;
+        );
         let mut generation = self
-            .engine
-            .generate(prompt, self.sampling(40), Output::Text)?;
+            .model
+            .generate(&prompt, self.sampling(40), Output::Text)?;
         let mut text = String::new();
         while let Some(event) = generation.next_blocking() {
             match event {

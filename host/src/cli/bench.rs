@@ -47,6 +47,10 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2000)]
         iterations: usize,
     },
+    /// Turns per second and p50/p95 turn latency of real `deskhand serve` processes at a fixed
+    /// concurrency: 1 host on SQLite, 1 and 2 hosts on one PostgreSQL; and the remote model
+    /// backend's added latency per turn over the local engine on the same GGUF.
+    Serve(super::bench_serve::ServeBenchArgs),
     /// One policy decision through the host (every applicable policy, fresh instances).
     Policies {
         /// Measured decisions per request.
@@ -64,6 +68,7 @@ pub fn run(global: &GlobalArgs, command: BenchCommand) -> anyhow::Result<ExitCod
         BenchCommand::Tune(args) => super::bench_tune::run(global, &args),
         BenchCommand::Kb { iterations } => bench_kb(global, iterations.max(10)),
         BenchCommand::Mcp { iterations } => super::bench_mcp::run(global, iterations.max(10)),
+        BenchCommand::Serve(args) => super::bench_serve::run(global, &args),
     }
 }
 

@@ -52,7 +52,7 @@ pub fn build_agent_with(
 ) -> anyhow::Result<Arc<Agent>> {
     let clock = global.clock()?;
     eprintln!("loading the language model…");
-    let engine = Arc::new(global.load_engine()?);
+    let model = global.load_model()?;
     eprintln!("loading the embedder…");
     let embedder = Arc::new(global.load_embedder()?);
     let knowledge = open_knowledge(global, runtime, &embedder)?;
@@ -61,7 +61,7 @@ pub fn build_agent_with(
     let gate = Arc::new(global.load_gate(store.clone())?);
     Ok(Agent::builder()
         .desk(Arc::new(global.desk()?))
-        .engine(engine)
+        .model(model)
         .embedder(embedder)
         .knowledge_base(knowledge)
         .gate(gate)

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 use deskhand::store::data_file::{self, DataFormat};
-use deskhand::store::{NewRecord, RecordStore, StoreError};
+use deskhand::store::{NewRecord, StoreError};
 
 use super::GlobalArgs;
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use deskhand::desk::Desk;
 use deskhand::eval::{EvalContext, JudgeNote};
-use deskhand::llm::{Engine, EngineConfig};
+use deskhand::llm::{Engine, EngineConfig, ModelBackend};
 use deskhand::plugins::PluginRegistry;
 use deskhand::retrieval::{ChunkingConfig, KnowledgeBase};
 
@@ -33,14 +33,26 @@ pub(super) fn load_context(
 ) -> anyhow::Result<LoadedContext> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     eprintln!("loading the language model…");
-    let model = global.chat_model_path()?;
+    let tuned = args.variant.iter().any(|v| v.is_tuned());
+    anyhow::ensure!(
+        global.model_url.is_none() || !tuned,
+        "the tuned variants add the desk's adapter to the local model; run them without --model-url"
+    );
     // The untuned variants run the model as it is, so that they compare
     // with the tuned ones; the adapters are the tuned variants' own.
-    let engine = Arc::new(
-        Engine::load(EngineConfig::new(&model))
-            .with_context(|| format!("loading the model {}", model.display()))?,
-    );
-    let tuned = args.variant.iter().any(|v| v.is_tuned());
+    let (engine, model): (Arc<dyn ModelBackend>, PathBuf) = match &global.model_url {
+        Some(_) => {
+            let remote = global.load_model()?;
+            let name = PathBuf::from(remote.describe());
+            (remote, name)
+        }
+        None => {
+            let model = global.chat_model_path()?;
+            let engine = Engine::load(EngineConfig::new(&model))
+                .with_context(|| format!("loading the model {}", model.display()))?;
+            (Arc::new(engine) as Arc<dyn ModelBackend>, model)
+        }
+    };
     anyhow::ensure!(
         global.adapter.is_none() || desks.len() == 1,
         "--adapter names one desk's adapter, and this run covers {} desks: choose one with --desk \
@@ -63,7 +75,7 @@ pub(super) fn load_context(
                 eprintln!("loading the judge {}…", path.display());
                 let judge = Engine::load(EngineConfig::new(path))
                     .with_context(|| format!("loading the judge model {}", path.display()))?;
-                (Arc::new(judge), path.clone())
+                (Arc::new(judge) as Arc<dyn ModelBackend>, path.clone())
             }
             None => (engine.clone(), model.clone()),
         };
@@ -94,9 +106,10 @@ pub(super) fn load_context(
                 adapter: Some(adapter.clone()),
                 ..EngineConfig::new(&model)
             };
-            Some(Arc::new(Engine::load(config).with_context(|| {
+            let tuned: Arc<dyn ModelBackend> = Arc::new(Engine::load(config).with_context(|| {
                 format!("loading the model with the adapter {}", adapter.display())
-            })?))
+            })?);
+            Some(tuned)
         } else {
             None
         };

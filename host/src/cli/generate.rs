@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use deskhand::llm::{ChatMessage, Event, Output, SamplingParams};
+use deskhand::llm::{ChatMessage, Event, ModelPrompt, Output, SamplingParams};
 
 use super::GlobalArgs;
 
@@ -54,16 +54,16 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<ExitCode> 
         }
         None => Output::Text,
     };
-    let engine = global.load_engine()?;
+    let model = global.load_model()?;
     let prompt = if args.raw {
-        engine.text_prompt(&args.prompt)?
+        ModelPrompt::text(args.prompt.clone())
     } else {
         let mut messages = Vec::new();
         if let Some(system) = &args.system {
             messages.push(ChatMessage::new("system", system.clone()));
         }
         messages.push(ChatMessage::new("user", args.prompt.clone()));
-        engine.chat_prompt(&messages, usize::from(args.system.is_some()))?
+        ModelPrompt::chat(&messages, usize::from(args.system.is_some()))
     };
     let params = SamplingParams {
         max_tokens: args.max_tokens,
@@ -72,7 +72,7 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<ExitCode> 
         seed: args.seed,
         stop: args.stop.clone(),
     };
-    let mut generation = engine.generate(prompt, params, output)?;
+    let mut generation = model.generate(&prompt, params, output)?;
     let mut stdout = std::io::stdout().lock();
     while let Some(event) = generation.next_blocking() {
         match event {

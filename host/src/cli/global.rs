@@ -10,11 +10,11 @@ use deskhand::clock::{Clock, parse_rfc3339};
 use deskhand::config::Paths;
 use deskhand::desk::Desk;
 use deskhand::llm::models::{CHAT_MODEL, EMBEDDER, ModelCache, default_cache_dir};
-use deskhand::llm::{Engine, EngineConfig};
+use deskhand::llm::{Engine, EngineConfig, ModelBackend, RemoteConfig, RemoteModel};
 use deskhand::plugins::{PluginPaths, PluginRegistry, Sandbox, SandboxConfig};
 use deskhand::policy::{PolicyEngine, PolicyGate, PolicyPaths};
 use deskhand::retrieval::Embedder;
-use deskhand::store::{RecordStore, SqliteStore};
+use deskhand::store::{Store, StoreLocation};
 
 /// Options every command understands.
 #[derive(clap::Args, Clone)]
@@ -111,6 +111,31 @@ pub struct GlobalArgs {
     /// The help-centre folder (Markdown) the knowledge base is built from; default: the desk's kb/.
     #[arg(long = "kb", global = true, env = "DESKHAND_KB", value_name = "DIR")]
     pub kb_dir: Option<PathBuf>,
+
+    /// Where the store is: an SQLite file, or a PostgreSQL URL
+    /// (postgres://USER:PASSWORD@HOST:PORT/DB) that several hosts share;
+    /// default: deskhand.db in the desk's data folder.
+    #[arg(long, global = true, env = "DESKHAND_STORE", value_name = "FILE|URL")]
+    pub store: Option<String>,
+
+    /// An OpenAI-compatible chat-completions server to run the model on
+    /// (llama.cpp's server, vLLM, Ollama) instead of the local engine; its
+    /// API key, if any, comes from DESKHAND_MODEL_API_KEY.
+    #[arg(long, global = true, env = "DESKHAND_MODEL_URL", value_name = "URL")]
+    pub model_url: Option<String>,
+
+    /// The model to ask the server for (default: the first it lists).
+    #[arg(long, global = true, env = "DESKHAND_MODEL_NAME", value_name = "NAME")]
+    pub model_name: Option<String>,
+
+    /// The longest one request to the model server may take, in seconds.
+    #[arg(
+        long,
+        global = true,
+        env = "DESKHAND_MODEL_TIMEOUT_SECS",
+        default_value_t = 120
+    )]
+    pub model_timeout_secs: u64,
 
     /// Fix the business clock at this RFC 3339 instant instead of the system time.
     #[arg(long, global = true, env = "DESKHAND_NOW", value_name = "RFC3339")]
@@ -258,6 +283,27 @@ impl GlobalArgs {
         Ok(path)
     }
 
+    /// The language model these options select: the server of
+    /// `--model-url`, or the local engine.
+    pub fn load_model(&self) -> anyhow::Result<Arc<dyn ModelBackend>> {
+        let Some(url) = &self.model_url else {
+            return Ok(Arc::new(self.load_engine()?));
+        };
+        anyhow::ensure!(
+            self.adapter.is_none(),
+            "--adapter needs the local engine; load the adapter into the model server instead, or leave out --model-url"
+        );
+        let config = RemoteConfig {
+            model: self.model_name.clone(),
+            timeout: Duration::from_secs(self.model_timeout_secs.max(1)),
+            ..RemoteConfig::new(url.clone())
+        };
+        let model = RemoteModel::connect(config)
+            .with_context(|| format!("connecting to the model server {url}"))?;
+        eprintln!("model: {}", model.describe());
+        Ok(Arc::new(model))
+    }
+
     /// Loads the chat model into an engine, with the adapter if one is set.
     pub fn load_engine(&self) -> anyhow::Result<Engine> {
         let path = self.chat_model_path()?;
@@ -313,32 +359,47 @@ impl GlobalArgs {
         Ok(Arc::new(engine))
     }
 
-    /// Opens the store in the data directory, seeding the desk's data if it is empty.
-    pub fn open_store(&self, clock: &Clock) -> anyhow::Result<Arc<SqliteStore>> {
-        let path = self.paths().store_file();
-        if let Some(dir) = path.parent() {
+    /// Where the store is: `--store`, or deskhand.db in the desk's data folder.
+    pub fn store_location(&self) -> StoreLocation {
+        match &self.store {
+            Some(text) => StoreLocation::parse(text),
+            None => StoreLocation::Sqlite(self.paths().store_file()),
+        }
+    }
+
+    /// Opens the store, seeding the desk's data if it is empty (once, however
+    /// many hosts start on it together).
+    pub fn open_store(&self, clock: &Clock) -> anyhow::Result<Arc<dyn Store>> {
+        let location = self.store_location();
+        if let StoreLocation::Sqlite(path) = &location
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("creating the data directory {}", dir.display()))?;
         }
-        let store = SqliteStore::open(&path)
-            .with_context(|| format!("opening the store {}", path.display()))?;
+        let store = location
+            .open()
+            .with_context(|| format!("opening the store {}", location.redacted()))?;
         if store.is_empty()? {
-            let seed = self.seed_file()?;
-            let seeded = deskhand::store::seed::seed_file(&store, &seed, clock.now())
-                .with_context(|| format!("seeding the store from {}", seed.display()))?;
-            eprintln!(
-                "seeded {} from {}: {}",
-                path.display(),
-                seed.display(),
-                seeded.describe()
-            );
+            let _seeding = store.hold("seed")?;
+            if store.is_empty()? {
+                let seed = self.seed_file()?;
+                let seeded = deskhand::store::seed::seed_file(store.as_ref(), &seed, clock.now())
+                    .with_context(|| format!("seeding the store from {}", seed.display()))?;
+                eprintln!(
+                    "seeded {} from {}: {}",
+                    location.redacted(),
+                    seed.display(),
+                    seeded.describe()
+                );
+            }
         }
-        Ok(Arc::new(store))
+        Ok(store)
     }
 
     /// Loads the plugins and the policies into one gate, sharing one sandbox;
     /// the policies are checked against the facts the tools offer.
-    pub fn load_gate(&self, store: Arc<SqliteStore>) -> anyhow::Result<PolicyGate> {
+    pub fn load_gate(&self, store: Arc<dyn Store>) -> anyhow::Result<PolicyGate> {
         let sandbox = self.sandbox()?;
         let tools = self.load_plugins_in(sandbox.clone())?;
         let paths = self.policy_paths()?;

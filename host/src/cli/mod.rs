@@ -6,6 +6,7 @@ mod bench_llm;
 mod bench_mcp;
 mod bench_measure;
 mod bench_polyglot;
+mod bench_serve;
 mod bench_tune;
 mod chat;
 mod data;

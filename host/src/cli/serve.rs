@@ -60,6 +60,10 @@ pub struct ServeArgs {
     /// The sampling seed.
     #[arg(long, env = "DESKHAND_SEED")]
     pub seed: Option<u64>,
+    /// Which host this is, among several serving one desk (reported by
+    /// /healthz and /readyz); default: the machine's name and the port.
+    #[arg(long, env = "DESKHAND_HOST_ID")]
+    pub host_id: Option<String>,
 }
 
 /// Whether a global option was given on the command line or in the
@@ -127,6 +131,9 @@ fn configuration(
     if let Some(seed) = args.seed {
         config.generation.seed = seed;
     }
+    if let Some(id) = &args.host_id {
+        config.server.host_id = Some(id.clone());
+    }
     // The shared options: a flag or variable wins over the file.
     let mut global = global.clone();
     let paths = &config.paths;
@@ -144,6 +151,15 @@ fn configuration(
     fill(&mut global.models_dir, &paths.models);
     fill(&mut global.model, &config.model.chat);
     fill(&mut global.embedder, &config.model.embedder);
+    if global.store.is_none() {
+        global.store.clone_from(&config.store.location);
+    }
+    if global.model_url.is_none() {
+        global.model_url.clone_from(&config.model.url);
+    }
+    if global.model_name.is_none() {
+        global.model_name.clone_from(&config.model.name);
+    }
     if given(matches, "plugin_timeout_ms") {
         config.limits.plugin_timeout_ms = global.plugin_timeout_ms;
     } else {
@@ -171,7 +187,7 @@ fn fill(flag: &mut Option<PathBuf>, file: &Option<PathBuf>) {
 
 /// Runs the server until Ctrl-C.
 pub fn run(global: &GlobalArgs, matches: &ArgMatches, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let (config, global) = configuration(global, matches, &args)?;
+    let (mut config, global) = configuration(global, matches, &args)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let settings = AgentSettings {
         temperature: config.generation.temperature,
@@ -201,6 +217,15 @@ pub fn run(global: &GlobalArgs, matches: &ArgMatches, args: ServeArgs) -> anyhow
             )
         })?;
     let bound = listener.local_addr().context("reading the bound address")?;
+    if config.server.address.port() == 0 {
+        // The port the system gave, when the address asked for any.
+        config.server.address.set_port(bound.port());
+    }
+    eprintln!(
+        "host {} on the store {}",
+        config.host_id(),
+        global.store_location().redacted()
+    );
     let host = if bound.ip().is_unspecified() {
         format!("127.0.0.1:{}", bound.port())
     } else {

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
-use deskhand::store::{RecordStore, SqliteStore, seed};
+use deskhand::store::seed;
 
 use super::GlobalArgs;
 
@@ -18,25 +18,27 @@ pub enum StoreCommand {
 
 pub fn run(global: &GlobalArgs, command: StoreCommand) -> anyhow::Result<ExitCode> {
     let clock = global.clock()?;
-    let path = global.paths().store_file();
-    let store = SqliteStore::open(&path)
-        .with_context(|| format!("opening the store {}", path.display()))?;
+    let location = global.store_location();
+    let store = location
+        .open()
+        .with_context(|| format!("opening the store {}", location.redacted()))?;
+    let path = location.redacted();
     let file = global.seed_file()?;
     let seeded = match command {
         StoreCommand::Seed => {
             if !store.is_empty()? {
                 anyhow::bail!(
                     "the store {} already holds data; run `deskhand store reset` to start again from {}",
-                    path.display(),
+                    path,
                     file.display()
                 );
             }
-            seed::seed_file(&store, &file, clock.now())
+            seed::seed_file(store.as_ref(), &file, clock.now())
                 .with_context(|| format!("seeding from {}", file.display()))?
         }
         StoreCommand::Reset => {
             store.clear().context("clearing the store")?;
-            seed::seed_file(&store, &file, clock.now())
+            seed::seed_file(store.as_ref(), &file, clock.now())
                 .with_context(|| format!("seeding from {}", file.display()))?
         }
     };
@@ -47,7 +49,7 @@ pub fn run(global: &GlobalArgs, command: StoreCommand) -> anyhow::Result<ExitCod
         .collect();
     println!(
         "{}: {} ({})",
-        path.display(),
+        path,
         seeded.describe(),
         customers.join(", ")
     );

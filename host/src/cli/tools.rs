@@ -6,7 +6,6 @@ use anyhow::Context;
 use clap::Subcommand;
 use deskhand::plugins::{CustomerScope, ToolManifest};
 use deskhand::policy::{GatedCall, ToolCall, Verdict};
-use deskhand::store::RecordStore;
 use serde_json::Value;
 
 use super::GlobalArgs;

@@ -9,7 +9,7 @@ use super::error::EvalError;
 use super::scenario::Scenario;
 use crate::agent::{Router, Variant};
 use crate::desk::Desk;
-use crate::llm::Engine;
+use crate::llm::ModelBackend;
 use crate::plugins::{PluginRegistry, Sandbox};
 use crate::retrieval::{Embedder, KnowledgeBase};
 
@@ -20,19 +20,19 @@ pub struct DeskContext {
     pub knowledge: Arc<KnowledgeBase>,
     pub tools: Arc<PluginRegistry>,
     /// The chat model with the desk's LoRA adapter, for the tuned variants.
-    pub tuned_engine: Option<Arc<Engine>>,
+    pub tuned_engine: Option<Arc<dyn ModelBackend>>,
     pub(super) router: Arc<Router>,
     pub(super) claims: Vec<(String, regex::Regex)>,
 }
 
 /// What every trial shares: the models, the sandbox, and each desk's parts.
 pub struct EvalContext {
-    pub engine: Arc<Engine>,
+    pub engine: Arc<dyn ModelBackend>,
     pub embedder: Arc<Embedder>,
     pub sandbox: Arc<Sandbox>,
     pub runtime: tokio::runtime::Handle,
     /// The model that rates replies, when the run asks for a judge.
-    pub judge: Option<Arc<Engine>>,
+    pub judge: Option<Arc<dyn ModelBackend>>,
     desks: BTreeMap<String, DeskContext>,
     /// The desk of scenarios that name none.
     default_desk: Option<String>,
@@ -41,7 +41,7 @@ pub struct EvalContext {
 impl EvalContext {
     /// A context over these parts, with no desk yet.
     pub fn new(
-        engine: Arc<Engine>,
+        engine: Arc<dyn ModelBackend>,
         embedder: Arc<Embedder>,
         sandbox: Arc<Sandbox>,
         runtime: tokio::runtime::Handle,
@@ -92,7 +92,11 @@ impl EvalContext {
 
     /// Gives the desk `id` its fine-tuned model (the base model with the
     /// desk's adapter), which the tuned variants run on.
-    pub fn set_tuned_engine(&mut self, id: &str, engine: Arc<Engine>) -> Result<(), EvalError> {
+    pub fn set_tuned_engine(
+        &mut self,
+        id: &str,
+        engine: Arc<dyn ModelBackend>,
+    ) -> Result<(), EvalError> {
         let desk = self.desks.get_mut(id).ok_or_else(|| EvalError::Setup {
             scenario: format!("(desk {id})"),
             message: "the desk is not loaded".into(),
@@ -103,7 +107,7 @@ impl EvalContext {
 
     /// The model a variant runs on for this desk: the tuned variants need
     /// the desk's fine-tuned model.
-    pub fn engine_for(&self, desk: &DeskContext, variant: Variant) -> Result<Arc<Engine>, String> {
+    pub fn engine_for(&self, desk: &DeskContext, variant: Variant) -> Result<Arc<dyn ModelBackend>, String> {
         if !variant.is_tuned() {
             return Ok(self.engine.clone());
         }

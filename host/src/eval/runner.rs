@@ -239,7 +239,7 @@ fn play(
     let voice = voice_under(&desk.desk.voice, result.template.as_deref()).map_err(setup)?;
     let scorer = ReplyScorer {
         embedder: &context.embedder,
-        model: &engine,
+        model: engine.as_ref(),
         system: model_only_system(&voice, &[]),
         judge: context.judge.as_deref(),
     };
@@ -274,7 +274,7 @@ fn play(
     ));
     let agent = Agent::builder()
         .desk(served)
-        .engine(engine.clone())
+        .model(engine.clone())
         .embedder(context.embedder.clone())
         .knowledge_base(desk.knowledge.clone())
         .router(desk.router.clone())

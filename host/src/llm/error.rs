@@ -40,6 +40,13 @@ pub enum LlmError {
     /// Fetching a model package failed; the message says how to do it by hand.
     #[error("{0}")]
     Fetch(String),
+    /// The model server is down, too slow, or answered something that is
+    /// not a chat completion.
+    #[error("the model server at {url} failed: {reason}")]
+    Remote { url: String, reason: String },
+    /// The backend cannot do this; the text says what to use instead.
+    #[error("not possible with this model backend: {0}")]
+    Unsupported(String),
 }
 
 impl From<candle_core::Error> for LlmError {

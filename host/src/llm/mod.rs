@@ -1,4 +1,6 @@
-//! The local language model, run with candle.
+//! The language model: a [`ModelBackend`] that is either the local engine
+//! (run with deskhand's kernels or candle) or a remote OpenAI-compatible
+//! server ([`RemoteModel`]).
 //!
 //! * [`adapter`]: LoRA adapters (PEFT and GGUF files), added to the native
 //!   engine's projections;
@@ -15,6 +17,7 @@
 //!   ([`ConstraintCompiler`], llguidance) and scoring of fixed choices.
 
 pub mod adapter;
+mod backend;
 mod constraint;
 mod engine;
 mod error;
@@ -23,6 +26,7 @@ mod gguf;
 mod model;
 pub mod models;
 mod native;
+pub mod remote;
 mod sampler;
 mod stream;
 mod synthetic;
@@ -30,6 +34,7 @@ mod template;
 mod tokenizer;
 mod worker;
 
+pub use backend::{ModelBackend, ModelPrompt};
 pub use constraint::ConstraintCompiler;
 pub use deskhand_kernels::Isa;
 pub use engine::{Engine, EngineConfig, ModelInfo};
@@ -38,6 +43,7 @@ pub use generation::{Choice, Event, FinishReason, Generation, GenerationStats, O
 pub use gguf::{Architecture, GgufFile};
 pub use model::{Backend, Transformer};
 pub use native::NativeConfig;
+pub use remote::{RemoteConfig, RemoteModel};
 pub use sampler::{Sampler, SamplingParams};
 pub use stream::TextStream;
 pub use synthetic::SyntheticModel;

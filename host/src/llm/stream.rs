@@ -43,6 +43,22 @@ impl TextStream {
             return Ok(None);
         }
         self.text = decoded;
+        Ok(self.settle())
+    }
+
+    /// Adds text that arrived already decoded (from a model server);
+    /// returns the text that is now safe to show, if any.
+    pub fn push_text(&mut self, piece: &str) -> Option<String> {
+        if self.stopped {
+            return None;
+        }
+        self.text.push_str(piece);
+        self.settle()
+    }
+
+    /// Cuts the text at a stop string, and releases what cannot be the
+    /// start of one.
+    fn settle(&mut self) -> Option<String> {
         if let Some(at) = self
             .stop
             .iter()
@@ -51,7 +67,7 @@ impl TextStream {
         {
             self.text.truncate(at);
             self.stopped = true;
-            return Ok(self.release(self.text.len()));
+            return self.release(self.text.len());
         }
         // Hold back a tail that could still grow into a stop string.
         let hold = self
@@ -60,7 +76,7 @@ impl TextStream {
             .map(|s| longest_prefix_suffix(&self.text, s))
             .max()
             .unwrap_or(0);
-        Ok(self.release(self.text.len() - hold))
+        self.release(self.text.len() - hold)
     }
 
     /// Whether a stop string was seen.

@@ -16,7 +16,6 @@
 //!
 //! [`PolicyGate`]: crate::policy::PolicyGate
 
-mod background;
 mod catalog;
 mod confirmations;
 pub mod external;
@@ -26,7 +25,7 @@ pub mod http;
 mod resources;
 mod results;
 
-pub use background::BackgroundRuntime;
+pub use crate::background::BackgroundRuntime;
 pub use catalog::{SEARCH_HELP, tools as catalog_tools};
 pub use confirmations::{Confirmations, TOKEN_LIFETIME, TokenError};
 pub use gateway::{Answer, Confirmation, DeskGateway};

@@ -25,6 +25,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(mcp::router(state.clone(), hosts))
         .route("/", get(meta::index))
         .route("/healthz", get(meta::healthz))
+        .route("/readyz", get(meta::readyz))
         .route("/metrics", get(meta::metrics))
         .route("/demo-keys", get(meta::demo_keys))
         .route("/openapi.json", get(openapi::document))

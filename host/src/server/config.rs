@@ -26,6 +26,8 @@ pub struct ServerConfig {
     pub model: ModelSection,
     pub generation: GenerationSection,
     pub limits: LimitsSection,
+    /// Where the state is kept (`[store] location`).
+    pub store: StoreSection,
     /// The desk served (`[desk] path`).
     pub desk: DeskSection,
     /// Who may call the API. Absent: the demo keys of the desk's seed
@@ -35,6 +37,15 @@ pub struct ServerConfig {
     /// set by `serve`, not read from the file).
     #[serde(skip)]
     pub demo_customers: Vec<String>,
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// An SQLite file, or a PostgreSQL URL that several hosts share
+    /// (default: deskhand.db in the desk's data folder).
+    pub location: Option<String>,
 }
 
 /// `[desk]`.
@@ -53,6 +64,9 @@ pub struct ServerSection {
     pub address: SocketAddr,
     /// Allow the public demo keys on an address other than loopback.
     pub allow_demo_keys: bool,
+    /// Which host this is, among several serving one desk (default: the
+    /// machine's name and the port).
+    pub host_id: Option<String>,
 }
 
 impl Default for ServerSection {
@@ -60,6 +74,7 @@ impl Default for ServerSection {
         ServerSection {
             address: SocketAddr::from(([127, 0, 0, 1], 8080)),
             allow_demo_keys: false,
+            host_id: None,
         }
     }
 }
@@ -93,6 +108,11 @@ pub struct ModelSection {
     pub chat: Option<PathBuf>,
     /// A sentence-embedding model folder (default: all-MiniLM-L6-v2).
     pub embedder: Option<PathBuf>,
+    /// An OpenAI-compatible chat-completions server to run the chat model on
+    /// instead of the local engine.
+    pub url: Option<String>,
+    /// The model to ask that server for (default: the first it lists).
+    pub name: Option<String>,
 }
 
 /// `[generation]`.
@@ -152,6 +172,20 @@ impl Default for LimitsSection {
 }
 
 impl ServerConfig {
+    /// Which host this is: `[server] host_id`, or the machine's name and
+    /// the port.
+    pub fn host_id(&self) -> String {
+        if let Some(id) = &self.server.host_id {
+            return id.clone();
+        }
+        let machine = std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| "localhost".into());
+        format!("{machine}:{}", self.server.address.port())
+    }
+
     /// Reads a configuration file. Unknown keys are errors.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {

@@ -25,6 +25,9 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The address the server listens on (the MCP endpoint accepts it as a Host).
     pub address: std::net::SocketAddr,
+    /// Which host this is, among several serving one desk: `[server] host_id`
+    /// (DESKHAND_HOST_ID), or the machine's name and port.
+    pub host_id: String,
 }
 
 impl AppState {
@@ -55,6 +58,7 @@ impl AppState {
             limits,
             metrics: Metrics::default(),
             address: config.server.address,
+            host_id: config.host_id(),
         }
     }
 

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::StoreError;
+use super::lock::ConversationLock;
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +96,10 @@ pub struct Handoff {
 
 /// Where conversations, turn traces and handoffs are kept.
 pub trait ConversationStore: Send + Sync {
+    /// Waits until no other turn of the conversation runs (on any host that
+    /// shares this store), then holds it until the lock is dropped.
+    fn lock_conversation(&self, conversation_id: &str) -> Result<ConversationLock, StoreError>;
+
     /// Starts a conversation for `customer_id`.
     fn create_conversation(&self, record: &ConversationRecord) -> Result<(), StoreError>;
 

@@ -28,4 +28,35 @@ pub enum StoreError {
     /// SQLite reported an error.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
+    /// PostgreSQL reported an error; the text is the server's message.
+    #[error("database error: {0}")]
+    Postgres(String),
+    /// The database server cannot be reached (down, wrong address, refused
+    /// login); the text says which and what to check.
+    #[error("cannot reach the database {location}: {reason}")]
+    Unreachable { location: String, reason: String },
+    /// A wait for a lock or the database ran out of patience; try again.
+    #[error("busy: {0}")]
+    Busy(String),
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        match error.as_db_error() {
+            Some(db) => {
+                let mut text = db.message().to_string();
+                if let Some(detail) = db.detail() {
+                    text.push_str(&format!(" ({detail})"));
+                }
+                if *db.code() == tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE
+                    || *db.code() == tokio_postgres::error::SqlState::QUERY_CANCELED
+                {
+                    StoreError::Busy(text)
+                } else {
+                    StoreError::Postgres(text)
+                }
+            }
+            None => StoreError::Postgres(error.to_string()),
+        }
+    }
 }

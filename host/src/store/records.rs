@@ -129,6 +129,11 @@ pub trait RecordStore: Send + Sync {
 
     /// Whether the store holds no customers and no records.
     fn is_empty(&self) -> Result<bool, StoreError>;
+
+    /// Whether the store answers now (a round trip): a readiness probe.
+    fn check(&self) -> Result<(), StoreError> {
+        self.customer("").map(|_| ())
+    }
 }
 
 /// Whether `name` can name a collection: a lowercase letter, then lowercase
@@ -143,6 +148,35 @@ pub fn is_collection_name(name: &str) -> bool {
 /// Whether `id` can be a row id: 1 to 128 printable characters.
 pub fn is_record_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 128 && !id.chars().any(char::is_control)
+}
+
+/// [`StoreError::Rejected`] unless `collection` can name a collection.
+pub(crate) fn check_collection(collection: &str) -> Result<(), StoreError> {
+    if is_collection_name(collection) {
+        Ok(())
+    } else {
+        Err(StoreError::Rejected(format!(
+            "{collection:?} is not a collection name: use a lowercase letter, then lowercase \
+             letters, digits or underscores (at most 64)"
+        )))
+    }
+}
+
+/// [`StoreError::Rejected`] unless `data` is a JSON object.
+pub(crate) fn check_document(data: &Value) -> Result<(), StoreError> {
+    if data.is_object() {
+        Ok(())
+    } else {
+        Err(StoreError::Rejected(
+            "a record must be a JSON object".into(),
+        ))
+    }
+}
+
+/// A fresh row id: 16 hex digits from the OS's random source, so an id says
+/// nothing about how many rows other customers have.
+pub(crate) fn new_record_id() -> String {
+    format!("{:016x}", rand::random::<u64>())
 }
 
 /// RFC 7396 JSON merge patch: `patch`'s keys set on `target`, `null`

@@ -6,7 +6,9 @@
 pub mod agent;
 pub mod eval;
 pub mod http;
+pub mod llama_server;
 pub mod mcp;
+pub mod postgres;
 pub mod server;
 
 use std::path::{Path, PathBuf};
@@ -126,6 +128,20 @@ pub fn plugin_dir(files: &[(&Path, &str)]) -> tempfile::TempDir {
 /// Writes a grants file (`plugins.toml`) into `dir`.
 pub fn grant(dir: &Path, toml: &str) {
     std::fs::write(dir.join("plugins.toml"), toml).expect("writing plugins.toml");
+}
+
+/// A copy of the folder `from` in `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
 }
 
 /// Polls until `check` holds (failing after 10 s); returns how long it took.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use tracing::info_span;
 
 use super::Exchange;
-use crate::llm::{ChatMessage, Engine, LlmError};
+use crate::llm::{ChatMessage, LlmError, ModelBackend, ModelPrompt};
 
 /// The criteria with their rubrics.
 pub const CRITERIA: [(&str, &str); 4] = [
@@ -104,12 +104,12 @@ pub fn judge_prompt(exchange: &Exchange<'_>, criterion: &str, rubric: &str) -> V
 }
 
 /// Rates one reply on every criterion.
-pub fn judge(engine: &Engine, exchange: &Exchange<'_>) -> Result<JudgeScores, LlmError> {
+pub fn judge(engine: &dyn ModelBackend, exchange: &Exchange<'_>) -> Result<JudgeScores, LlmError> {
     let _span = info_span!("model_step", purpose = "judge").entered();
     let mut values = [0.0; 4];
     for (value, (criterion, rubric)) in values.iter_mut().zip(CRITERIA) {
-        let prompt = engine.chat_prompt(&judge_prompt(exchange, criterion, rubric), 1)?;
-        let choice = engine.choose(prompt, &SCORES)?;
+        let prompt = ModelPrompt::chat(&judge_prompt(exchange, criterion, rubric), 1);
+        let choice = engine.choose(&prompt, &SCORES)?;
         *value = choice
             .probabilities
             .iter()

@@ -16,7 +16,7 @@ pub use judge::{CRITERIA, JudgeScores, judge, judge_prompt};
 
 use serde::{Deserialize, Serialize};
 
-use crate::llm::{ChatMessage, Engine};
+use crate::llm::{ChatMessage, LlmError, ModelBackend, ModelPrompt};
 use crate::retrieval::Embedder;
 
 /// One turn as the metrics see it.
@@ -48,10 +48,10 @@ pub struct ReplyScores {
 /// the reference's perplexity) and the judge, if one was asked for.
 pub struct ReplyScorer<'a> {
     pub embedder: &'a Embedder,
-    pub model: &'a Engine,
+    pub model: &'a dyn ModelBackend,
     /// The system prompt the reference is scored under (the desk's voice).
     pub system: String,
-    pub judge: Option<&'a Engine>,
+    pub judge: Option<&'a dyn ModelBackend>,
 }
 
 impl ReplyScorer<'_> {
@@ -66,7 +66,7 @@ impl ReplyScorer<'_> {
                     .map_err(|e| format!("embedding a reply's tokens: {e}"))
             };
             scores.bert_score = Some(BertScore::of(&embed(exchange.reply)?, &embed(reference)?));
-            scores.reference_nll = Some(self.reference_nll(exchange, reference)?);
+            scores.reference_nll = self.reference_nll(exchange, reference)?;
         }
         if let Some(judge_model) = self.judge {
             scores.judge =
@@ -81,20 +81,20 @@ impl ReplyScorer<'_> {
         &self,
         exchange: &Exchange<'_>,
         reference: &str,
-    ) -> Result<(f64, usize), String> {
+    ) -> Result<Option<(f64, usize)>, String> {
         let mut messages = vec![ChatMessage::new("system", self.system.clone())];
         for (question, answer) in exchange.history {
             messages.push(ChatMessage::new("user", question.clone()));
             messages.push(ChatMessage::new("assistant", answer.clone()));
         }
         messages.push(ChatMessage::new("user", exchange.message));
-        let failed = |e: crate::llm::LlmError| format!("scoring the reference: {e}");
-        let prompt = self.model.chat_prompt(&messages, 1).map_err(failed)?;
-        let (log_prob, tokens) = self
-            .model
-            .log_likelihood(prompt, reference)
-            .map_err(failed)?;
-        Ok((-f64::from(log_prob), tokens))
+        let prompt = ModelPrompt::chat(&messages, 1);
+        match self.model.log_likelihood(&prompt, reference) {
+            Ok((log_prob, tokens)) => Ok(Some((-f64::from(log_prob), tokens))),
+            // A model server cannot score a given text: no perplexity.
+            Err(LlmError::Unsupported(_)) => Ok(None),
+            Err(e) => Err(format!("scoring the reference: {e}")),
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use serde_json::Value;
 use tokio::io::AsyncBufReadExt;
 
-use super::super::background::BackgroundRuntime;
+use crate::background::BackgroundRuntime;
 use crate::desk::{McpServerSpec, McpTransport};
 use crate::plugins::RemoteFailure;
 

@@ -16,7 +16,7 @@ use std::sync::Arc;
 pub use connection::{CUSTOMER_META, ServerConnection};
 pub use tool::{ExternalTool, manifest};
 
-use super::background::BackgroundRuntime;
+use crate::background::BackgroundRuntime;
 use crate::desk::McpServerSpec;
 use crate::plugins::{Plugin, RemoteRunner};
 

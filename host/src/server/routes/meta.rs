@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use serde_json::{Value, json};
 
@@ -21,16 +21,43 @@ pub async fn index() -> Html<&'static str> {
     Html(INDEX_HTML)
 }
 
-/// `GET /healthz`.
+/// `GET /healthz`: the process is up (liveness), and what it runs.
 pub async fn healthz(State(state): State<Arc<AppState>>) -> Json<Value> {
     let gate = state.agent.gate();
     Json(json!({
         "status": "ok",
+        "host": state.host_id,
+        "model": state.agent.model().describe(),
         "policy_revision": gate.policies().current().revision(),
         "plugins": gate.tools().catalog().plugins().count(),
         "queue_depth": state.admission.queue_depth(),
         "running_turns": state.admission.running(),
     }))
+}
+
+/// `GET /readyz`: whether this host can serve turns now (readiness): the
+/// store answers a round trip and the policies are loaded. 503 otherwise,
+/// so a load balancer sends the customers to another host.
+pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Value>) {
+    let agent = state.agent.clone();
+    let store = tokio::task::spawn_blocking(move || agent.records().check())
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|checked| checked.map_err(|e| e.to_string()));
+    let revision = state.agent.gate().policies().current().revision().to_string();
+    let body = json!({
+        "host": state.host_id,
+        "store": store.as_ref().map(|()| "ok").unwrap_or_else(|e| e.as_str()),
+        "policy_revision": revision,
+        "queue_depth": state.admission.queue_depth(),
+    });
+    match store {
+        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready", "checks": body}))),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "not ready", "checks": body})),
+        ),
+    }
 }
 
 /// `GET /metrics`, in the Prometheus text format.

@@ -107,6 +107,7 @@ pub fn openapi() -> Value {
             "/v1/me": {"get": {"summary": "Who this key logs in as.", "security": auth,
                 "responses": common(json!({"200": ok("The caller.", json!({"type": "object"}))}))}},
             "/healthz": {"get": {"summary": "Liveness.", "responses": {"200": ok("Healthy.", json!({"type": "object"}))}}},
+            "/readyz": {"get": {"summary": "Readiness: the store answers and the policies are loaded (503 otherwise).", "responses": {"200": ok("Ready to serve turns.", json!({"type": "object"})), "503": ok("Not ready: the checks say which part failed.", json!({"type": "object"}))}}},
             "/metrics": {"get": {"summary": "Prometheus metrics.", "responses": {"200": {"description": "Text exposition format.", "content": {"text/plain": {}}}}}},
             "/demo-keys": {"get": {"summary": "The public demo keys in force (empty in a real deployment).", "responses": {"200": ok("The keys.", json!({"type": "object"}))}}}
         }

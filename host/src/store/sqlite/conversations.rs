@@ -5,6 +5,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
 use crate::store::StoreError;
+use crate::store::lock::{ConversationLock, LOCK_PATIENCE};
 use crate::store::conversation::{
     ConversationRecord, ConversationStore, ConversationSummary, Feedback, Handoff, Message, QaPair,
     Role,
@@ -43,6 +44,12 @@ impl SqliteStore {
 }
 
 impl ConversationStore for SqliteStore {
+    fn lock_conversation(&self, conversation_id: &str) -> Result<ConversationLock, StoreError> {
+        // One process owns an SQLite store, so its own locks are the store's.
+        self.locks
+            .lock(&format!("conversation {conversation_id}"), LOCK_PATIENCE)
+    }
+
     fn create_conversation(&self, record: &ConversationRecord) -> Result<(), StoreError> {
         self.conn.lock().execute(
             "INSERT INTO conversations (id, customer_id, created_at, pending) VALUES (?1, ?2, ?3, ?4)",

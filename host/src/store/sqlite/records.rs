@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use super::{SqliteStore, customer_from_row};
 use crate::store::records::{
-    CollectionSummary, NewRecord, Record, RecordStore, RecordWrite, is_collection_name,
-    is_record_id,
+    CollectionSummary, NewRecord, Record, RecordStore, RecordWrite, check_collection,
+    check_document, is_record_id, new_record_id,
 };
 use crate::store::{Customer, StoreError};
 
@@ -30,30 +30,9 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<Record> {
     })
 }
 
-fn check_collection(collection: &str) -> Result<(), StoreError> {
-    if is_collection_name(collection) {
-        Ok(())
-    } else {
-        Err(StoreError::Rejected(format!(
-            "{collection:?} is not a collection name: use a lowercase letter, then lowercase \
-             letters, digits or underscores (at most 64)"
-        )))
-    }
-}
-
 fn document(data: &Value) -> Result<String, StoreError> {
-    if !data.is_object() {
-        return Err(StoreError::Rejected(
-            "a record must be a JSON object".into(),
-        ));
-    }
+    check_document(data)?;
     Ok(data.to_string())
-}
-
-/// A fresh row id: 16 hex digits from the OS's random source, so an id says
-/// nothing about how many rows other customers have.
-fn new_id() -> String {
-    format!("{:016x}", rand::random::<u64>())
 }
 
 fn apply(tx: &Transaction<'_>, customer_id: &str, write: &RecordWrite) -> Result<(), StoreError> {
@@ -213,7 +192,7 @@ impl RecordStore for SqliteStore {
                         "{id:?} is not a row id (1 to 128 printable characters)"
                     )));
                 }
-                None => new_id(),
+                None => new_record_id(),
             };
             let write = RecordWrite::Insert {
                 collection: collection.to_string(),

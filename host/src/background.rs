@@ -1,6 +1,6 @@
-//! A small tokio runtime of its own for the MCP client side, so that the
-//! synchronous tool-call path can wait on external servers from any thread,
-//! inside another runtime or not.
+//! A small tokio runtime of its own, so that synchronous code (the MCP
+//! client side of a tool call, the PostgreSQL store, the remote model) can
+//! wait on async I/O from any thread, inside another runtime or not.
 
 use std::future::Future;
 use std::time::Duration;
