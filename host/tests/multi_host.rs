@@ -139,7 +139,10 @@ fn two_hosts_on_one_postgres_serve_one_desk_in_order_once_and_without_loss() {
     // Interleaved turns of one conversation, from both hosts.
     let first = a.chat(None, "where is my order 1006?");
     assert_eq!(first.status, 200, "{}", first.text());
-    let id = first.json()["conversation_id"].as_str().unwrap().to_string();
+    let id = first.json()["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let second = b.chat(Some(&id), "and order 1002?");
     assert_eq!(second.status, 200, "{}", second.text());
     assert!(second.json()["reply"].as_str().unwrap().contains("1002"));
@@ -149,7 +152,13 @@ fn two_hosts_on_one_postgres_serve_one_desk_in_order_once_and_without_loss() {
         let y = s.spawn(|| b.chat(Some(&id), "thanks!"));
         (x.join().unwrap(), y.join().unwrap())
     });
-    assert_eq!((x.status, y.status), (200, 200), "{} / {}", x.text(), y.text());
+    assert_eq!(
+        (x.status, y.status),
+        (200, 200),
+        "{} / {}",
+        x.text(),
+        y.text()
+    );
     let seen_by_a = a.get(&format!("/v1/conversations/{id}"), ANA).json();
     let seen_by_b = b.get(&format!("/v1/conversations/{id}"), ANA).json();
     assert_eq!(seen_by_a["messages"], seen_by_b["messages"]);
@@ -166,7 +175,10 @@ fn two_hosts_on_one_postgres_serve_one_desk_in_order_once_and_without_loss() {
         .collect();
     assert_eq!(said[0], "where is my order 1006?");
     assert_eq!(said[2], "and order 1002?");
-    assert!(said[1].contains("1006") && said[3].contains("1002"), "{said:?}");
+    assert!(
+        said[1].contains("1006") && said[3].contains("1002"),
+        "{said:?}"
+    );
 
     // A confirmation, answered "yes" on both hosts at once: one refund.
     let ask = a.chat(None, "I'd like a refund for order 1007, the kettle leaks");
@@ -187,7 +199,13 @@ fn two_hosts_on_one_postgres_serve_one_desk_in_order_once_and_without_loss() {
         let y = s.spawn(|| b.chat(Some(&refund_conversation), "yes please"));
         (x.join().unwrap(), y.join().unwrap())
     });
-    assert_eq!((x.status, y.status), (200, 200), "{} / {}", x.text(), y.text());
+    assert_eq!(
+        (x.status, y.status),
+        (200, 200),
+        "{} / {}",
+        x.text(),
+        y.text()
+    );
     assert_eq!(refunds(&store), 1, "the confirmed refund runs once");
     let executed = [&x, &y]
         .iter()

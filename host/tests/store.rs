@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use common::{DAY, NOW};
 use deskhand::store::{
-    AuditLog, ConversationStore, NewRecord, PostgresStore, RecordStore, RecordWrite, SqliteStore,
-    Store, StoreError, seed,
+    ConversationStore, NewRecord, PostgresStore, RecordStore, RecordWrite, SqliteStore, Store,
+    StoreError, seed,
 };
 use serde_json::json;
 
@@ -347,7 +347,11 @@ fn conversations_traces_handoffs_and_decisions_are_kept_in_order() {
             "{backend}: a confirmation is taken once"
         );
         for (i, text) in ["first", "second", "third"].iter().enumerate() {
-            let role = if i % 2 == 0 { Role::User } else { Role::Assistant };
+            let role = if i % 2 == 0 {
+                Role::User
+            } else {
+                Role::Assistant
+            };
             store
                 .append_message(
                     "c-1",

@@ -9,7 +9,9 @@ use super::agent::Agent;
 use super::sentences;
 use super::state::TurnState;
 use super::trace::{StepKind, StepTimer};
-use crate::llm::{ChatMessage, Event, GenerationStats, LlmError, ModelPrompt, Output, SamplingParams};
+use crate::llm::{
+    ChatMessage, Event, GenerationStats, LlmError, ModelPrompt, Output, SamplingParams,
+};
 
 /// What the closing line falls back to.
 pub(super) const OFFER_OF_HELP: &str = "Is there anything else I can help you with?";

@@ -146,7 +146,9 @@ fn remote_comparison(
         "import llama_cpp.server.app, uvicorn, sse_starlette",
         "llama-cpp-python's server (it compiles llama.cpp: several minutes)",
     )?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let mut server = Command::new(python)
         .args(["-m", "llama_cpp.server", "--model"])
         .arg(&model)
@@ -159,12 +161,18 @@ fn remote_comparison(
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(120);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        anyhow::ensure!(Instant::now() < deadline, "the model server did not come up");
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the model server did not come up"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     let turns = workload.messages.len() * 2;
     let mut measured = Vec::new();
-    for (label, remote) in [("local engine", None), ("remote (llama-cpp-python)", Some(url.as_str()))] {
+    for (label, remote) in [
+        ("local engine", None),
+        ("remote (llama-cpp-python)", Some(url.as_str())),
+    ] {
         let store = dir.join(format!("{}.db", measured.len()));
         let host = start_host(
             global,
@@ -174,13 +182,16 @@ fn remote_comparison(
             remote,
         )?;
         eprintln!("measuring the {label}…");
-        let m = runtime.block_on(drive(&[host.address.clone()], workload, turns, 1))?;
+        let m = runtime.block_on(drive(std::slice::from_ref(&host.address), workload, turns, 1))?;
         measured.push((label, m));
     }
     let _ = server.kill();
     let _ = server.wait();
     println!();
-    println!("one customer at a time, the same {turns} turns, SQLite, on {}:", model.display());
+    println!(
+        "one customer at a time, the same {turns} turns, SQLite, on {}:",
+        model.display()
+    );
     for (label, m) in &measured {
         println!(
             "  {:<26} p50 {:>6.0} ms  p95 {:>6.0} ms  {:.2} turns/s",
@@ -211,7 +222,10 @@ impl Workload {
     fn of(global: &GlobalArgs) -> anyhow::Result<Workload> {
         let desk = global.desk()?;
         let customers = deskhand::store::seed::customer_ids(&global.seed_file()?)?;
-        anyhow::ensure!(!customers.is_empty(), "the desk's seed data has no customers");
+        anyhow::ensure!(
+            !customers.is_empty(),
+            "the desk's seed data has no customers"
+        );
         let registry = global.load_plugins()?;
         let mut messages: Vec<String> = registry
             .catalog()
@@ -284,7 +298,10 @@ async fn drive(
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
         let share = turns / concurrency + usize::from(worker < turns % concurrency);
-        let key = format!("demo-{}", workload.customers[worker % workload.customers.len()]);
+        let key = format!(
+            "demo-{}",
+            workload.customers[worker % workload.customers.len()]
+        );
         let (client, hosts, messages) = (client.clone(), hosts.clone(), messages.clone());
         tasks.push(tokio::spawn(async move {
             let mut conversation: Option<String> = None;
@@ -340,7 +357,9 @@ impl Cluster {
             script.is_file(),
             "no PostgreSQL given: pass --postgres URL (a server whose user may create databases)"
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         eprintln!("starting a throwaway PostgreSQL on port {port}…");
         let output = Command::new(&script)
             .args(["start", &dir.display().to_string(), &port.to_string()])
@@ -383,7 +402,9 @@ async fn create_database(server: &str, name: &str) -> anyhow::Result<()> {
 
 /// `url` with its database replaced by `name`.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let host_end = base[scheme_end..]
         .find('/')

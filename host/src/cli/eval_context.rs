@@ -106,9 +106,10 @@ pub(super) fn load_context(
                 adapter: Some(adapter.clone()),
                 ..EngineConfig::new(&model)
             };
-            let tuned: Arc<dyn ModelBackend> = Arc::new(Engine::load(config).with_context(|| {
-                format!("loading the model with the adapter {}", adapter.display())
-            })?);
+            let tuned: Arc<dyn ModelBackend> =
+                Arc::new(Engine::load(config).with_context(|| {
+                    format!("loading the model with the adapter {}", adapter.display())
+                })?);
             Some(tuned)
         } else {
             None

@@ -384,8 +384,9 @@ impl GlobalArgs {
             let _seeding = store.hold("seed")?;
             if store.is_empty()? {
                 let seed = self.seed_file()?;
-                let seeded = deskhand::store::seed::seed_file(store.as_ref(), &seed, clock.now())
-                    .with_context(|| format!("seeding the store from {}", seed.display()))?;
+                let seeded =
+                    deskhand::store::seed::seed_file(store.as_ref(), &seed, clock.now())
+                        .with_context(|| format!("seeding the store from {}", seed.display()))?;
                 eprintln!(
                     "seeded {} from {}: {}",
                     location.redacted(),

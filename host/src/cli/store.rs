@@ -47,11 +47,6 @@ pub fn run(global: &GlobalArgs, command: StoreCommand) -> anyhow::Result<ExitCod
         .into_iter()
         .map(|c| format!("{} {}", c.id, c.name))
         .collect();
-    println!(
-        "{}: {} ({})",
-        path,
-        seeded.describe(),
-        customers.join(", ")
-    );
+    println!("{}: {} ({})", path, seeded.describe(), customers.join(", "));
     Ok(ExitCode::SUCCESS)
 }

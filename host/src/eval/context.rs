@@ -107,7 +107,11 @@ impl EvalContext {
 
     /// The model a variant runs on for this desk: the tuned variants need
     /// the desk's fine-tuned model.
-    pub fn engine_for(&self, desk: &DeskContext, variant: Variant) -> Result<Arc<dyn ModelBackend>, String> {
+    pub fn engine_for(
+        &self,
+        desk: &DeskContext,
+        variant: Variant,
+    ) -> Result<Arc<dyn ModelBackend>, String> {
         if !variant.is_tuned() {
             return Ok(self.engine.clone());
         }

@@ -130,7 +130,10 @@ mod tests {
         let reply = json!({"choices": [{"logprobs": {"content": [token("x", &[("x", -0.1)])]}}]});
         assert!(from_logprobs(&reply, &["yes", "no"]).is_none());
         let named = named(&json!("no"), &["yes", "no"]).unwrap();
-        assert_eq!((named.best, named.probabilities.clone()), (1, vec![0.0, 1.0]));
+        assert_eq!(
+            (named.best, named.probabilities.clone()),
+            (1, vec![0.0, 1.0])
+        );
         assert!(super::named(&json!("maybe"), &["yes", "no"]).is_none());
     }
 }

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::sse::{EventReader, StreamPiece, chunk_pieces, excerpt};
 use crate::llm::generation::{Event, FinishReason, GenerationStats};
@@ -25,10 +25,15 @@ pub enum RequestError {
 }
 
 impl RequestError {
-    /// Whether the server refused the request's form (an unknown
-    /// parameter, say), rather than failing.
-    pub fn is_refusal(&self) -> bool {
-        matches!(self, RequestError::Status(400 | 422, _))
+    /// Whether the server refused the request's form (an unknown value of
+    /// `parameter`, say), rather than failing: a 400 or 422, or an error
+    /// that names the parameter (llama-cpp-python answers 500 for those).
+    pub fn is_refusal_of(&self, parameter: &str) -> bool {
+        match self {
+            RequestError::Status(400 | 422, _) => true,
+            RequestError::Status(status, body) => *status >= 400 && body.contains(parameter),
+            _ => false,
+        }
     }
 
     /// The sentence for the error message.
@@ -95,10 +100,7 @@ impl Client {
                 .await
                 .map_err(|e| RequestError::Unreachable(connection_problem(&e, self.timeout)))?;
             serde_json::from_str(&text).map_err(|e| {
-                RequestError::Malformed(format!(
-                    "its reply is not JSON ({e}): {}",
-                    excerpt(&text)
-                ))
+                RequestError::Malformed(format!("its reply is not JSON ({e}): {}", excerpt(&text)))
             })
         };
         tokio::time::timeout(self.timeout, work)

@@ -202,7 +202,9 @@ async fn json_reply(
     let mut problem = String::new();
     let mut attempt = 0;
     while attempt < config.json_attempts.max(1) {
-        let form_index = structured.load(Ordering::SeqCst).min(StructuredOutput::ALL.len() - 1);
+        let form_index = structured
+            .load(Ordering::SeqCst)
+            .min(StructuredOutput::ALL.len() - 1);
         let form = StructuredOutput::ALL[form_index];
         let mut asked = params.clone();
         if attempt > 0 {
@@ -213,7 +215,10 @@ async fn json_reply(
         constrain(&mut request, &schema, form);
         let reply = match client.complete(&request).await {
             Ok(reply) => reply,
-            Err(error) if error.is_refusal() && form != StructuredOutput::PromptOnly => {
+            Err(error)
+                if error.is_refusal_of("response_format")
+                    && form != StructuredOutput::PromptOnly =>
+            {
                 tracing::info!(server = %config.url, refused = form.label(), reason = %error.describe(),
                     "the model server does not take this structured-output form; trying the next");
                 let _ = structured.compare_exchange(
@@ -293,7 +298,12 @@ impl ModelBackend for RemoteModel {
         let cancel = Arc::new(AtomicBool::new(false));
         match output {
             Output::Text => {
-                let request = body(self.config.model.as_deref(), messages(prompt), &params, true);
+                let request = body(
+                    self.config.model.as_deref(),
+                    messages(prompt),
+                    &params,
+                    true,
+                );
                 let client = self.client.clone();
                 let (flag, url) = (cancel.clone(), self.config.url.clone());
                 self.runtime.handle().spawn(async move {
@@ -362,7 +372,12 @@ impl ModelBackend for RemoteModel {
             temperature: 0.0,
             ..SamplingParams::default()
         };
-        let mut request = body(self.config.model.as_deref(), messages(prompt), &params, false);
+        let mut request = body(
+            self.config.model.as_deref(),
+            messages(prompt),
+            &params,
+            false,
+        );
         request.insert("logprobs".into(), json!(true));
         request.insert("top_logprobs".into(), json!(20));
         let client = self.client.clone();
@@ -373,7 +388,7 @@ impl ModelBackend for RemoteModel {
                     return Ok(choice);
                 }
             }
-            Err(error) if error.is_refusal() => {}
+            Err(error) if error.is_refusal_of("logprobs") => {}
             Err(error) => return Err(self.error(&error)),
         }
         // Else a value constrained to the options.

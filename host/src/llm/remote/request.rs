@@ -81,7 +81,12 @@ pub fn body(
     }
     body.insert("seed".into(), json!(params.seed));
     // The API takes at most four; the rest are cut on this side too.
-    let stop: Vec<&String> = params.stop.iter().filter(|s| !s.is_empty()).take(4).collect();
+    let stop: Vec<&String> = params
+        .stop
+        .iter()
+        .filter(|s| !s.is_empty())
+        .take(4)
+        .collect();
     if !stop.is_empty() {
         body.insert("stop".into(), json!(stop));
     }
@@ -153,10 +158,7 @@ mod tests {
             endpoint("http://127.0.0.1:8081", "chat/completions"),
             "http://127.0.0.1:8081/v1/chat/completions"
         );
-        assert_eq!(
-            endpoint("http://h:1/v1/", "models"),
-            "http://h:1/v1/models"
-        );
+        assert_eq!(endpoint("http://h:1/v1/", "models"), "http://h:1/v1/models");
     }
 
     #[test]
@@ -181,10 +183,7 @@ mod tests {
         assert!(body.get("top_p").is_none(), "greedy needs no nucleus");
         let schema = json!({"type": "object"});
         constrain(&mut body, &schema, StructuredOutput::JsonSchema);
-        assert_eq!(
-            body["response_format"]["json_schema"]["schema"],
-            schema
-        );
+        assert_eq!(body["response_format"]["json_schema"]["schema"], schema);
         let mut plain = super::body(None, messages(&prompt), &params, false);
         constrain(&mut plain, &schema, StructuredOutput::PromptOnly);
         assert!(plain.get("response_format").is_none());
@@ -200,7 +199,10 @@ mod tests {
     fn json_is_found_inside_chatter_and_fences() {
         assert_eq!(json_in(" {\"a\":1} "), Some(json!({"a": 1})));
         assert_eq!(json_in("```json\n{\"a\":2}\n```"), Some(json!({"a": 2})));
-        assert_eq!(json_in("Sure! {\"a\":3} Hope it helps"), Some(json!({"a": 3})));
+        assert_eq!(
+            json_in("Sure! {\"a\":3} Hope it helps"),
+            Some(json!({"a": 3}))
+        );
         assert_eq!(json_in("no json here"), None);
     }
 }

@@ -175,8 +175,15 @@ mod tests {
         let err = chunk_pieces(&serde_json::json!({"id": 1})).unwrap_err();
         assert!(err.contains("no choices"), "{err}");
         let mut html = EventReader::default();
-        assert!(html.push(b"<html>\n<body>busy</body>\n").unwrap().is_empty());
+        assert!(
+            html.push(b"<html>\n<body>busy</body>\n")
+                .unwrap()
+                .is_empty()
+        );
         let err = html.finish().unwrap_err();
-        assert!(err.contains("not an event stream") && err.contains("html"), "{err}");
+        assert!(
+            err.contains("not an event stream") && err.contains("html"),
+            "{err}"
+        );
     }
 }

@@ -44,7 +44,13 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Val
         .await
         .map_err(|e| e.to_string())
         .and_then(|checked| checked.map_err(|e| e.to_string()));
-    let revision = state.agent.gate().policies().current().revision().to_string();
+    let revision = state
+        .agent
+        .gate()
+        .policies()
+        .current()
+        .revision()
+        .to_string();
     let body = json!({
         "host": state.host_id,
         "store": store.as_ref().map(|()| "ok").unwrap_or_else(|e| e.as_str()),
@@ -52,7 +58,10 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Val
         "queue_depth": state.admission.queue_depth(),
     });
     match store {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready", "checks": body}))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({"status": "ready", "checks": body})),
+        ),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"status": "not ready", "checks": body})),

@@ -182,8 +182,11 @@ impl ConversationStore for PostgresStore {
         n: usize,
         search: Option<&str>,
     ) -> Result<Vec<QaPair>, StoreError> {
-        let (customer_id, search, n) =
-            (customer_id.to_string(), search.map(str::to_string), bigint(n));
+        let (customer_id, search, n) = (
+            customer_id.to_string(),
+            search.map(str::to_string),
+            bigint(n),
+        );
         self.with(move |conn| async move {
             let rows = conn
                 .query(
@@ -270,7 +273,12 @@ impl ConversationStore for PostgresStore {
         })
     }
 
-    fn record_turn(&self, conversation_id: &str, at: i64, trace: &Value) -> Result<i64, StoreError> {
+    fn record_turn(
+        &self,
+        conversation_id: &str,
+        at: i64,
+        trace: &Value,
+    ) -> Result<i64, StoreError> {
         self.insert_returning_id(
             "INSERT INTO turns (conversation_id, at, trace) VALUES ($1, $2, $3) RETURNING id",
             vec![

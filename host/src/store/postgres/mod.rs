@@ -21,8 +21,8 @@ use std::time::Duration;
 
 use tokio_postgres::{Config, Row};
 
-use super::lock::{ConversationLock, LOCK_PATIENCE};
 use super::location::redact_password;
+use super::lock::{ConversationLock, LOCK_PATIENCE};
 use super::{Customer, Store, StoreError};
 use crate::background::BackgroundRuntime;
 use pool::{CONNECT_TIMEOUT, Pool, Pooled};
@@ -59,12 +59,11 @@ impl PostgresStore {
         if config.get_application_name().is_none() {
             config.application_name("deskhand");
         }
-        let runtime = BackgroundRuntime::new("deskhand-postgres").map_err(|e| {
-            StoreError::Unreachable {
+        let runtime =
+            BackgroundRuntime::new("deskhand-postgres").map_err(|e| StoreError::Unreachable {
                 location: location.clone(),
                 reason: format!("starting the store's runtime: {e}"),
-            }
-        })?;
+            })?;
         let store = PostgresStore {
             runtime,
             pool: Pool::new(config.clone(), location.clone(), QUERY_CONNECTIONS),

@@ -139,8 +139,11 @@ impl RecordStore for PostgresStore {
         collection: &str,
         id: &str,
     ) -> Result<Option<Record>, StoreError> {
-        let (customer_id, collection, id) =
-            (customer_id.to_string(), collection.to_string(), id.to_string());
+        let (customer_id, collection, id) = (
+            customer_id.to_string(),
+            collection.to_string(),
+            id.to_string(),
+        );
         self.with(move |conn| async move {
             let row = conn
                 .query_opt(

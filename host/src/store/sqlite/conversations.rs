@@ -5,11 +5,11 @@ use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
 use crate::store::StoreError;
-use crate::store::lock::{ConversationLock, LOCK_PATIENCE};
 use crate::store::conversation::{
     ConversationRecord, ConversationStore, ConversationSummary, Feedback, Handoff, Message, QaPair,
     Role,
 };
+use crate::store::lock::{ConversationLock, LOCK_PATIENCE};
 
 fn json_column(text: Option<String>) -> Option<serde_json::Value> {
     text.map(|t| serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t)))
