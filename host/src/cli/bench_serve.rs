@@ -182,7 +182,12 @@ fn remote_comparison(
             remote,
         )?;
         eprintln!("measuring the {label}…");
-        let m = runtime.block_on(drive(std::slice::from_ref(&host.address), workload, turns, 1))?;
+        let m = runtime.block_on(drive(
+            std::slice::from_ref(&host.address),
+            workload,
+            turns,
+            1,
+        ))?;
         measured.push((label, m));
     }
     let _ = server.kill();
