@@ -91,6 +91,24 @@ impl Drop for Host {
     }
 }
 
+/// Sends one message to each host at the same moment, in one conversation;
+/// both must be answered.
+fn at_once(x: (&Host, &str), y: (&Host, &str), conversation: &str) -> (Response, Response) {
+    let (x, y) = std::thread::scope(|s| {
+        let first = s.spawn(|| x.0.chat(Some(conversation), x.1));
+        let second = s.spawn(|| y.0.chat(Some(conversation), y.1));
+        (first.join().unwrap(), second.join().unwrap())
+    });
+    assert_eq!(
+        (x.status, y.status),
+        (200, 200),
+        "{} / {}",
+        x.text(),
+        y.text()
+    );
+    (x, y)
+}
+
 /// The roles of a conversation's messages, in order.
 fn roles(conversation: &Value) -> Vec<String> {
     conversation["messages"]
@@ -147,18 +165,7 @@ fn two_hosts_on_one_postgres_serve_one_desk_in_order_once_and_without_loss() {
     assert_eq!(second.status, 200, "{}", second.text());
     assert!(second.json()["reply"].as_str().unwrap().contains("1002"));
     // Two at once, one to each host: both are answered, one after the other.
-    let (x, y) = std::thread::scope(|s| {
-        let x = s.spawn(|| a.chat(Some(&id), "what is your return policy?"));
-        let y = s.spawn(|| b.chat(Some(&id), "thanks!"));
-        (x.join().unwrap(), y.join().unwrap())
-    });
-    assert_eq!(
-        (x.status, y.status),
-        (200, 200),
-        "{} / {}",
-        x.text(),
-        y.text()
-    );
+    let (x, y) = at_once((&a, "what is your return policy?"), (&b, "thanks!"), &id);
     let seen_by_a = a.get(&format!("/v1/conversations/{id}"), ANA).json();
     let seen_by_b = b.get(&format!("/v1/conversations/{id}"), ANA).json();
     assert_eq!(seen_by_a["messages"], seen_by_b["messages"]);
@@ -194,18 +201,7 @@ fn two_hosts_on_one_postgres_serve_one_desk_in_order_once_and_without_loss() {
     );
     let refund_conversation = ask.json()["conversation_id"].as_str().unwrap().to_string();
     assert_eq!(refunds(&store), 0);
-    let (x, y) = std::thread::scope(|s| {
-        let x = s.spawn(|| a.chat(Some(&refund_conversation), "yes please"));
-        let y = s.spawn(|| b.chat(Some(&refund_conversation), "yes please"));
-        (x.join().unwrap(), y.join().unwrap())
-    });
-    assert_eq!(
-        (x.status, y.status),
-        (200, 200),
-        "{} / {}",
-        x.text(),
-        y.text()
-    );
+    let (x, y) = at_once((&a, "yes please"), (&b, "yes please"), &refund_conversation);
     assert_eq!(refunds(&store), 1, "the confirmed refund runs once");
     let executed = [&x, &y]
         .iter()

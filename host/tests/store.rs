@@ -580,7 +580,7 @@ fn an_unreachable_or_misnamed_database_is_a_clear_error_without_the_password() {
         .err()
         .unwrap();
     assert!(err.to_string().contains("not a PostgreSQL URL"), "{err}");
-    let missing = common::postgres::with_database(common::postgres::server(), "no_such_db");
+    let missing = deskhand::store::with_database(common::postgres::server(), "no_such_db");
     let err = PostgresStore::connect(&missing).err().unwrap();
     assert!(err.to_string().contains("no_such_db"), "{err}");
 }

@@ -270,8 +270,16 @@ impl Agent {
             &prompts::tie_break(&self.desk.name, &message, &labels[0], &labels[1]),
             1,
         );
-        let choice = self.model.choose(&prompt, &prompts::TIE_BREAK_OPTIONS)?;
-        Ok(options[choice.best].clone())
+        // Without the model (a server down, say) the closer route stands:
+        // the turn goes on rather than failing after its state was taken.
+        let best = match self.model.choose(&prompt, &prompts::TIE_BREAK_OPTIONS) {
+            Ok(choice) => choice.best,
+            Err(error) => {
+                warn!(%error, "the model could not break a tie; taking the closer route");
+                0
+            }
+        };
+        Ok(options[best].clone())
     }
 
     /// What a route means, for the model's tie-break.

@@ -30,7 +30,12 @@ pub struct ServeBenchArgs {
     /// A PostgreSQL server whose user may create databases
     /// (postgres://USER@HOST:PORT/postgres); default: a throwaway cluster
     /// started with .ci/postgres.
-    #[arg(long, env = "DESKHAND_BENCH_POSTGRES", value_name = "URL")]
+    #[arg(
+        long,
+        env = "DESKHAND_BENCH_POSTGRES",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     postgres: Option<String>,
     /// Leave out the remote-backend comparison (it installs
     /// llama-cpp-python's server into ~/.cache/deskhand once).
@@ -87,7 +92,7 @@ pub fn run(global: &GlobalArgs, args: &ServeBenchArgs) -> anyhow::Result<ExitCod
         let store = if postgres {
             let name = format!("deskhand_bench_{index}_{:08x}", rand::random::<u32>());
             runtime.block_on(create_database(&server, &name))?;
-            with_database(&server, &name)
+            deskhand::store::with_database(&server, &name)
         } else {
             scratch
                 .path()
@@ -149,7 +154,7 @@ fn remote_comparison(
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let mut server = Command::new(python)
+    let server = Command::new(python)
         .args(["-m", "llama_cpp.server", "--model"])
         .arg(&model)
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])
@@ -158,6 +163,11 @@ fn remote_comparison(
         .stderr(Stdio::null())
         .spawn()
         .context("starting llama-cpp-python's server")?;
+    // Stopped however this function ends.
+    let _server = Host {
+        child: server,
+        address: String::new(),
+    };
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(120);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -190,8 +200,6 @@ fn remote_comparison(
         ))?;
         measured.push((label, m));
     }
-    let _ = server.kill();
-    let _ = server.wait();
     println!();
     println!(
         "one customer at a time, the same {turns} turns, SQLite, on {}:",
@@ -264,7 +272,9 @@ fn start_host(
     }
     command
         .args(["serve", "--address", "127.0.0.1:0", "--host-id", name])
-        .args(["--store", store, "--concurrency", "1"])
+        .args(["--concurrency", "1"])
+        // In the environment, not the arguments: `ps` shows arguments.
+        .env("DESKHAND_STORE", store)
         .env("DESKHAND_DATA_DIR", data)
         .env("DESKHAND_NOW", "2026-06-15T12:00:00Z")
         .env_remove("DESKHAND_CONFIG")
@@ -403,19 +413,4 @@ async fn create_database(server: &str, name: &str) -> anyhow::Result<()> {
     drop(client);
     let _ = connection.await;
     Ok(())
-}
-
-/// `url` with its database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    match query {
-        Some(query) => format!("{}/{name}?{query}", &base[..host_end]),
-        None => format!("{}/{name}", &base[..host_end]),
-    }
 }

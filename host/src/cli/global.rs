@@ -115,13 +115,25 @@ pub struct GlobalArgs {
     /// Where the store is: an SQLite file, or a PostgreSQL URL
     /// (postgres://USER:PASSWORD@HOST:PORT/DB) that several hosts share;
     /// default: deskhand.db in the desk's data folder.
-    #[arg(long, global = true, env = "DESKHAND_STORE", value_name = "FILE|URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "DESKHAND_STORE",
+        hide_env_values = true,
+        value_name = "FILE|URL"
+    )]
     pub store: Option<String>,
 
     /// An OpenAI-compatible chat-completions server to run the model on
     /// (llama.cpp's server, vLLM, Ollama) instead of the local engine; its
     /// API key, if any, comes from DESKHAND_MODEL_API_KEY.
-    #[arg(long, global = true, env = "DESKHAND_MODEL_URL", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "DESKHAND_MODEL_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub model_url: Option<String>,
 
     /// The model to ask the server for (default: the first it lists).
@@ -298,8 +310,12 @@ impl GlobalArgs {
             timeout: Duration::from_secs(self.model_timeout_secs.max(1)),
             ..RemoteConfig::new(url.clone())
         };
-        let model = RemoteModel::connect(config)
-            .with_context(|| format!("connecting to the model server {url}"))?;
+        let model = RemoteModel::connect(config).with_context(|| {
+            format!(
+                "connecting to the model server {}",
+                deskhand::store::redact_password(url)
+            )
+        })?;
         eprintln!("model: {}", model.describe());
         Ok(Arc::new(model))
     }

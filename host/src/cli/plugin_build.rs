@@ -159,18 +159,31 @@ fn build_rust(dir: &Path, out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// componentize-js's command-line script, installed on first use.
+/// componentize-js's command-line script, installed on first use (one
+/// installer at a time across processes: tests build plugins in parallel).
 fn componentize_js() -> anyhow::Result<PathBuf> {
     let prefix = deskhand::venv::cache_dir("node-componentize");
     let script = prefix.join("node_modules/@bytecodealliance/componentize-js/src/cli.js");
-    if script.is_file() {
+    // Written once npm has finished, so a half-made install is never used.
+    let installed = prefix.join(".installed");
+    let ready = || script.is_file() && installed.is_file();
+    if ready() {
+        return Ok(script);
+    }
+    std::fs::create_dir_all(&prefix)?;
+    let lock = std::fs::File::create(prefix.with_extension("lock"))
+        .with_context(|| format!("locking {}", prefix.display()))?;
+    lock.lock()
+        .with_context(|| format!("locking {}", prefix.display()))?;
+    if ready() {
         return Ok(script);
     }
     eprintln!(
         "installing {COMPONENTIZE_JS} into {}, once…",
         prefix.display()
     );
-    std::fs::create_dir_all(&prefix)?;
+    // What an interrupted install left behind is started over.
+    let _ = std::fs::remove_dir_all(prefix.join("node_modules"));
     run(
         Command::new("npm")
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
@@ -179,6 +192,7 @@ fn componentize_js() -> anyhow::Result<PathBuf> {
         "npm install (Node.js and npm are needed for JavaScript plugins)",
     )?;
     anyhow::ensure!(script.is_file(), "npm installed no {}", script.display());
+    std::fs::write(&installed, COMPONENTIZE_JS)?;
     Ok(script)
 }
 

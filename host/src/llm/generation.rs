@@ -122,6 +122,14 @@ impl Generation {
     }
 }
 
+impl Drop for Generation {
+    /// A generation nobody reads any more stops, and frees the model (or
+    /// the server's slot) for the next.
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+}
+
 /// The model's scores for a fixed set of options.
 #[derive(Debug, Clone, Serialize)]
 pub struct Choice {

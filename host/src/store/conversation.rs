@@ -6,6 +6,12 @@ use serde_json::Value;
 use super::StoreError;
 use super::lock::ConversationLock;
 
+/// A JSON column read back: the value, or the text itself when it is not
+/// JSON (a row written by hand, say), so that reading never fails on it.
+pub(crate) fn json_or_text(text: String) -> Value {
+    serde_json::from_str(&text).unwrap_or(Value::String(text))
+}
+
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

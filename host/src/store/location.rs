@@ -56,19 +56,51 @@ impl StoreLocation {
     }
 }
 
-/// `scheme://user:secret@host/db` → `scheme://user:***@host/db`.
+/// A PostgreSQL URL with its database replaced by `name` (the options
+/// after `?` kept): the same server, another database.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    match query {
+        Some(query) => format!("{}/{name}?{query}", &base[..host_end]),
+        None => format!("{}/{name}", &base[..host_end]),
+    }
+}
+
+/// `scheme://user:secret@host/db` → `scheme://user:***@host/db`, and a
+/// `password=` option's value → `***`.
 pub fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
+    let (before_query, query) = rest
+        .split_once('?')
+        .map_or((rest, None), |(b, q)| (b, Some(q)));
+    // The credentials end at the last `@` (a password may hold a `/`).
+    let mut out = match before_query.rsplit_once('@') {
         Some((credentials, host)) => match credentials.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
-            None => url.to_string(),
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => format!("{scheme}://{before_query}"),
         },
-        None => url.to_string(),
+        None => format!("{scheme}://{before_query}"),
+    };
+    if let Some(query) = query {
+        let options: Vec<String> = query
+            .split('&')
+            .map(|option| match option.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => option.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&options.join("&"));
     }
+    out
 }
 
 #[cfg(test)]
@@ -96,6 +128,15 @@ mod tests {
     }
 
     #[test]
+    fn another_database_on_the_same_server() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/postgres?sslmode=disable", "d1"),
+            "postgres://u:p@h:5432/d1?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h", "d2"), "postgres://u@h/d2");
+    }
+
+    #[test]
     fn passwords_never_reach_a_message() {
         assert_eq!(
             redact_password("postgres://desk:s3cret@db.internal:5432/deskhand"),
@@ -108,6 +149,18 @@ mod tests {
         assert_eq!(
             redact_password("postgres://a:b:c@h/d?sslmode=disable"),
             "postgres://a:***@h/d?sslmode=disable"
+        );
+        assert_eq!(
+            redact_password("postgres://desk:se/cr@t@db/deskhand"),
+            "postgres://desk:***@db/deskhand"
+        );
+        assert_eq!(
+            redact_password("postgres://desk@db/deskhand?sslmode=disable&password=hunter2"),
+            "postgres://desk@db/deskhand?sslmode=disable&password=***"
+        );
+        assert_eq!(
+            redact_password("https://user:token@llm.internal/v1"),
+            "https://user:***@llm.internal/v1"
         );
     }
 }

@@ -32,7 +32,7 @@ pub use conversation::{
     Role,
 };
 pub use error::StoreError;
-pub use location::{Store, StoreLocation, redact_password};
+pub use location::{Store, StoreLocation, redact_password, with_database};
 pub use lock::ConversationLock;
 pub use model::Customer;
 pub use postgres::PostgresStore;

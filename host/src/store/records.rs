@@ -179,6 +179,57 @@ pub(crate) fn new_record_id() -> String {
     format!("{:016x}", rand::random::<u64>())
 }
 
+/// Row `index` (0-based) of an import as the insert it makes: its id
+/// checked (or a fresh one), its owner `known` to the store.
+pub(crate) fn import_write(
+    collection: &str,
+    row: &NewRecord,
+    index: usize,
+    known: bool,
+    at: i64,
+) -> Result<RecordWrite, StoreError> {
+    if !known {
+        return Err(bad_row(
+            index,
+            format!(
+                "there is no customer {:?}; import the customers first",
+                row.customer_id
+            ),
+        ));
+    }
+    let id = match &row.id {
+        Some(id) if is_record_id(id) => id.clone(),
+        Some(id) => {
+            return Err(bad_row(
+                index,
+                format!("{id:?} is not a row id (1 to 128 printable characters)"),
+            ));
+        }
+        None => new_record_id(),
+    };
+    Ok(RecordWrite::Insert {
+        collection: collection.to_string(),
+        id,
+        data: row.data.clone(),
+        at,
+    })
+}
+
+/// A write of import row `index` that failed, as the import's failure.
+pub(crate) fn import_failure(index: usize, error: StoreError) -> StoreError {
+    match error {
+        StoreError::Conflict(reason) | StoreError::Rejected(reason) => bad_row(index, reason),
+        other => other,
+    }
+}
+
+fn bad_row(index: usize, reason: String) -> StoreError {
+    StoreError::BadRow {
+        row: index + 1,
+        reason,
+    }
+}
+
 /// RFC 7396 JSON merge patch: `patch`'s keys set on `target`, `null`
 /// removing them, objects merged recursively; a non-object patch replaces.
 pub fn merge_patch(target: &mut Value, patch: &Value) {

@@ -34,14 +34,6 @@ pub fn llama_python() -> PathBuf {
     .expect("the llama-cpp-python venv")
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Waits until `GET /v1/models` answers.
 fn wait_until_up(child: &mut Child, url: &str, patience: Duration) {
     let address: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
@@ -64,7 +56,7 @@ fn wait_until_up(child: &mut Child, url: &str, patience: Duration) {
 /// llama-cpp-python's server on `model`, on a free loopback port.
 pub fn llama_server(model: &Path) -> ModelServer {
     let python = llama_python();
-    let port = free_port();
+    let port = super::free_port();
     let mut child = Command::new(python)
         .args(["-m", "llama_cpp.server", "--model"])
         .arg(model)
@@ -82,7 +74,7 @@ pub fn llama_server(model: &Path) -> ModelServer {
 /// The misbehaving server in `mode` (slow, garbage, error).
 pub fn fake_server(mode: &str) -> ModelServer {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/fake_model_server.py");
-    let port = free_port();
+    let port = super::free_port();
     let mut child = Command::new("python3")
         .arg(script)
         .args([mode, &port.to_string()])

@@ -130,6 +130,15 @@ pub fn grant(dir: &Path, toml: &str) {
     std::fs::write(dir.join("plugins.toml"), toml).expect("writing plugins.toml");
 }
 
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// A copy of the folder `from` in `to`.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

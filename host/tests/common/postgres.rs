@@ -21,7 +21,7 @@ pub fn server() -> &'static str {
         }
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let dir = std::env::temp_dir().join(format!("deskhand-test-pg-{}", std::process::id()));
-        let port = free_port();
+        let port = super::free_port();
         let output = Command::new(root.join(".ci/postgres"))
             .args(["start", &dir.display().to_string(), &port.to_string()])
             .output()
@@ -46,24 +46,7 @@ pub fn fresh_database() -> String {
         .status()
         .expect("running psql");
     assert!(status.success(), "creating the database {name} on {server}");
-    with_database(server, &name)
-}
-
-/// `url` with its database replaced by `name`.
-pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    let mut out = format!("{}/{name}", &base[..host_end]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
+    deskhand::store::with_database(server, &name)
 }
 
 /// Runs one SQL statement on the database at `url`; its output, one row a line.
@@ -78,12 +61,4 @@ pub fn psql(url: &str, sql: &str) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap().trim().to_string()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }

@@ -25,13 +25,15 @@ pub enum RequestError {
 }
 
 impl RequestError {
-    /// Whether the server refused the request's form (an unknown value of
-    /// `parameter`, say), rather than failing: a 400 or 422, or an error
-    /// that names the parameter (llama-cpp-python answers 500 for those).
-    pub fn is_refusal_of(&self, parameter: &str) -> bool {
+    /// Whether the server refused the request's form rather than failing:
+    /// an error status whose text names one of `parameters` (servers
+    /// answer 400, 422 or, llama-cpp-python, 500 for an unknown value). A
+    /// 400 about anything else (a prompt too long, say) is a failure.
+    pub fn is_refusal_of(&self, parameters: &[&str]) -> bool {
         match self {
-            RequestError::Status(400 | 422, _) => true,
-            RequestError::Status(status, body) => *status >= 400 && body.contains(parameter),
+            RequestError::Status(status, body) => {
+                *status >= 400 && parameters.iter().any(|p| body.contains(p))
+            }
             _ => false,
         }
     }
@@ -158,8 +160,12 @@ impl Client {
         };
         let mut pieces_seen = 0usize;
         let mut ended = false;
+        // Whether the server said the reply is over ([DONE], a finish
+        // reason, or a stop string reached here).
+        let mut finished = false;
         while !ended {
-            if cancel.load(Ordering::SeqCst) {
+            if cancel.load(Ordering::SeqCst) || events.is_closed() {
+                finished = true;
                 stats.finish = FinishReason::Cancelled;
                 break;
             }
@@ -188,9 +194,11 @@ impl Client {
                         }
                         if text.stopped() {
                             ended = true;
+                            finished = true;
                         }
                     }
                     StreamPiece::Finish(reason) => {
+                        finished = true;
                         if reason == "length" {
                             stats.finish = FinishReason::Length;
                         }
@@ -199,7 +207,10 @@ impl Client {
                         stats.prompt_tokens = prompt;
                         stats.generated_tokens = completion;
                     }
-                    StreamPiece::Done => ended = true,
+                    StreamPiece::Done => {
+                        ended = true;
+                        finished = true;
+                    }
                     StreamPiece::Error(message) => {
                         return Err(RequestError::Malformed(format!(
                             "it failed while streaming: {message}"
@@ -210,6 +221,11 @@ impl Client {
                     break;
                 }
             }
+        }
+        if !finished {
+            return Err(RequestError::Malformed(
+                "its stream ended before the reply was complete".into(),
+            ));
         }
         if let Some(rest) = text.finish() {
             let _ = events.send(Event::Text(rest));

@@ -17,6 +17,7 @@
 
 mod choice;
 mod client;
+mod json;
 mod request;
 mod sse;
 
@@ -32,15 +33,16 @@ use super::error::LlmError;
 use super::generation::{Choice, Event, Generation, GenerationStats, Output};
 use super::sampler::SamplingParams;
 use crate::background::BackgroundRuntime;
-use client::{Client, RequestError, reply_text};
-use request::{StructuredOutput, body, constrain, endpoint, json_in, messages};
+use client::{Client, RequestError};
+use json::json_reply;
+use request::{body, endpoint, messages};
 
 /// The environment variable holding the server's API key (sent as a bearer
 /// token); `OPENAI_API_KEY` is read when it is unset.
 pub const API_KEY_VARIABLE: &str = "DESKHAND_MODEL_API_KEY";
 
 /// How to reach the server.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RemoteConfig {
     /// The server's base URL, e.g. `http://127.0.0.1:8081` (with or
     /// without `/v1`).
@@ -57,7 +59,23 @@ pub struct RemoteConfig {
     pub json_attempts: usize,
 }
 
+impl std::fmt::Debug for RemoteConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteConfig")
+            .field("url", &self.shown_url())
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
 impl RemoteConfig {
+    /// The URL as messages show it: any password in it replaced by `***`.
+    pub fn shown_url(&self) -> String {
+        crate::store::redact_password(&self.url)
+    }
+
     /// Defaults for the server at `url`, with the API key from the
     /// environment.
     pub fn new(url: impl Into<String>) -> Self {
@@ -91,7 +109,7 @@ impl RemoteModel {
     /// model's name from it when none was given.
     pub fn connect(mut config: RemoteConfig) -> Result<Self, LlmError> {
         let remote = |reason: String| LlmError::Remote {
-            url: config.url.clone(),
+            url: config.shown_url(),
             reason,
         };
         if !(config.url.starts_with("http://") || config.url.starts_with("https://")) {
@@ -141,13 +159,18 @@ impl RemoteModel {
                 "it refused the API key (HTTP {status}); set {API_KEY_VARIABLE}"
             )));
         }
+        if !status.is_success() {
+            return Err(remote(format!(
+                "GET /v1/models answered HTTP {status}; give the server's base URL (such as http://HOST:PORT)"
+            )));
+        }
         if config.model.is_none() {
             config.model = listing
                 .pointer("/data/0/id")
                 .and_then(Value::as_str)
                 .map(str::to_string);
         }
-        tracing::info!(url = %config.url, model = ?config.model, "remote model server answers");
+        tracing::info!(url = %config.shown_url(), model = ?config.model, "remote model server answers");
         Ok(RemoteModel {
             config,
             client,
@@ -158,7 +181,7 @@ impl RemoteModel {
 
     /// The error for a failed request.
     fn error(&self, error: &RequestError) -> LlmError {
-        remote_error(&self.config.url, error)
+        remote_error(&self.config.shown_url(), error)
     }
 
     /// Blocks on `future` on the client's runtime.
@@ -168,10 +191,14 @@ impl RemoteModel {
     ) -> Result<T, LlmError> {
         // The requests time themselves out; this bound only guards a hang.
         self.runtime
-            .wait(future, self.config.timeout * 4 + Duration::from_secs(5))
+            .wait(
+                future,
+                self.config.timeout * (self.config.json_attempts as u32 + 3)
+                    + Duration::from_secs(5),
+            )
             .unwrap_or_else(|| {
                 Err(LlmError::Remote {
-                    url: self.config.url.clone(),
+                    url: self.config.shown_url(),
                     reason: "the request hung".into(),
                 })
             })
@@ -185,102 +212,12 @@ fn remote_error(url: &str, error: &RequestError) -> LlmError {
     }
 }
 
-/// Asks for JSON valid against `schema`: with the structured-output form
-/// the server takes (trying the next when it refuses one), validated here,
-/// and asked again (with another seed) when the reply does not fit.
-async fn json_reply(
-    client: Arc<Client>,
-    structured: Arc<AtomicUsize>,
-    config: RemoteConfig,
-    prompt: ModelPrompt,
-    schema: Value,
-    params: SamplingParams,
-) -> Result<(Value, GenerationStats), LlmError> {
-    let validator = jsonschema::validator_for(&schema)
-        .map_err(|e| LlmError::Constraint(format!("the schema is not valid: {e}")))?;
-    let started = std::time::Instant::now();
-    let mut problem = String::new();
-    let mut attempt = 0;
-    while attempt < config.json_attempts.max(1) {
-        let form_index = structured
-            .load(Ordering::SeqCst)
-            .min(StructuredOutput::ALL.len() - 1);
-        let form = StructuredOutput::ALL[form_index];
-        let mut asked = params.clone();
-        if attempt > 0 {
-            asked.seed = params.seed.wrapping_add(attempt as u64);
-            asked.temperature = params.temperature.max(0.5);
-        }
-        let mut request = body(config.model.as_deref(), messages(&prompt), &asked, false);
-        constrain(&mut request, &schema, form);
-        let reply = match client.complete(&request).await {
-            Ok(reply) => reply,
-            Err(error)
-                if error.is_refusal_of("response_format")
-                    && form != StructuredOutput::PromptOnly =>
-            {
-                tracing::info!(server = %config.url, refused = form.label(), reason = %error.describe(),
-                    "the model server does not take this structured-output form; trying the next");
-                let _ = structured.compare_exchange(
-                    form_index,
-                    form_index + 1,
-                    Ordering::SeqCst,
-                    Ordering::SeqCst,
-                );
-                continue;
-            }
-            Err(error) => return Err(remote_error(&config.url, &error)),
-        };
-        attempt += 1;
-        let text = reply_text(&reply).map_err(|e| remote_error(&config.url, &e))?;
-        match json_in(&text) {
-            Some(value) if validator.is_valid(&value) => {
-                let total_ms = started.elapsed().as_secs_f64() * 1e3;
-                let usage = |key: &str| {
-                    reply
-                        .pointer(&format!("/usage/{key}"))
-                        .and_then(Value::as_u64)
-                        .unwrap_or(0) as usize
-                };
-                let stats = GenerationStats {
-                    prompt_tokens: usage("prompt_tokens"),
-                    cached_tokens: 0,
-                    generated_tokens: usage("completion_tokens"),
-                    queue_ms: 0.0,
-                    prefill_ms: total_ms,
-                    first_token_ms: total_ms,
-                    total_ms,
-                    finish: super::generation::FinishReason::Stop,
-                };
-                return Ok((value, stats));
-            }
-            Some(value) => {
-                let why = validator
-                    .iter_errors(&value)
-                    .next()
-                    .map(|e| e.to_string())
-                    .unwrap_or_default();
-                problem = format!("{value} does not fit the schema ({why})");
-            }
-            None => problem = format!("{:?} is not JSON", sse::excerpt(&text)),
-        }
-        tracing::warn!(server = %config.url, attempt, %problem, "the model's JSON does not fit; asking again");
-    }
-    Err(LlmError::Remote {
-        url: config.url.clone(),
-        reason: format!(
-            "its reply did not fit the schema after {} tries: {problem}",
-            config.json_attempts.max(1)
-        ),
-    })
-}
-
 impl ModelBackend for RemoteModel {
     fn describe(&self) -> String {
         format!(
             "{} at {}",
             self.config.model.as_deref().unwrap_or("the served model"),
-            self.config.url
+            self.config.shown_url()
         )
     }
 
@@ -305,7 +242,7 @@ impl ModelBackend for RemoteModel {
                     true,
                 );
                 let client = self.client.clone();
-                let (flag, url) = (cancel.clone(), self.config.url.clone());
+                let (flag, url) = (cancel.clone(), self.config.shown_url());
                 self.runtime.handle().spawn(async move {
                     client
                         .stream(request, params.stop, sender, flag, |error| {
@@ -388,14 +325,19 @@ impl ModelBackend for RemoteModel {
                     return Ok(choice);
                 }
             }
-            Err(error) if error.is_refusal_of("logprobs") => {}
+            Err(error) if error.is_refusal_of(&["logprobs"]) => {}
             Err(error) => return Err(self.error(&error)),
         }
         // Else a value constrained to the options.
         let schema = json!({"type": "string", "enum": options});
-        let (value, _) = self.generate_json(prompt, &schema, params)?;
+        // Room for the quotes and a space or two around the option.
+        let constrained = SamplingParams {
+            max_tokens: params.max_tokens + 8,
+            ..params
+        };
+        let (value, _) = self.generate_json(prompt, &schema, constrained)?;
         choice::named(&value, options).ok_or_else(|| LlmError::Remote {
-            url: self.config.url.clone(),
+            url: self.config.shown_url(),
             reason: format!("it chose {value}, which is none of the options"),
         })
     }

@@ -70,6 +70,20 @@ impl EventReader {
 /// The events of one line: nothing for blank lines, comments and other
 /// fields; the chunk's content for `data:` lines.
 fn read_line(line: &str) -> Result<Vec<StreamPiece>, String> {
+    // llama.cpp's server reports a failure mid-stream as an `error:` line.
+    if let Some(error) = line.strip_prefix("error:") {
+        let error = error.trim();
+        let message = serde_json::from_str::<Value>(error)
+            .ok()
+            .and_then(|v| {
+                v.pointer("/message")
+                    .or_else(|| v.pointer("/error/message"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| excerpt(error));
+        return Ok(vec![StreamPiece::Error(message)]);
+    }
     let Some(data) = line.strip_prefix("data:") else {
         return Ok(Vec::new());
     };
@@ -109,7 +123,8 @@ pub fn chunk_pieces(chunk: &Value) -> Result<Vec<StreamPiece>, String> {
         if let Some(reason) = choice.get("finish_reason").and_then(Value::as_str) {
             pieces.push(StreamPiece::Finish(reason.to_string()));
         }
-    } else if chunk.get("usage").is_none() {
+    } else if choices.is_none() && chunk.get("usage").is_none() {
+        // (An empty `choices` list, as in a content-filter notice, says nothing.)
         return Err(format!(
             "the server's reply has no choices: {}",
             excerpt(&chunk.to_string())
@@ -181,6 +196,11 @@ mod tests {
                 .is_empty()
         );
         let err = html.finish().unwrap_err();
+        let mut cut = EventReader::default();
+        let pieces = cut
+            .push(b"data: {\"choices\":[]}\nerror: {\"code\":500,\"message\":\"context full\"}\n")
+            .unwrap();
+        assert_eq!(pieces, vec![StreamPiece::Error("context full".into())]);
         assert!(
             err.contains("not an event stream") && err.contains("html"),
             "{err}"

@@ -40,10 +40,17 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> Json<Value> {
 /// so a load balancer sends the customers to another host.
 pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Value>) {
     let agent = state.agent.clone();
-    let store = tokio::task::spawn_blocking(move || agent.records().check())
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|checked| checked.map_err(|e| e.to_string()));
+    let probe = tokio::task::spawn_blocking(move || agent.records().check());
+    // A probe answers quickly: a store slower than this is not ready.
+    let store = match tokio::time::timeout(std::time::Duration::from_secs(2), probe).await {
+        Ok(Ok(Ok(()))) => Ok(()),
+        Ok(Ok(Err(error))) => {
+            tracing::warn!(%error, "readiness: the store failed");
+            Err("the store failed (see the log)")
+        }
+        Ok(Err(_)) => Err("the store check failed (see the log)"),
+        Err(_) => Err("the store did not answer within 2 s"),
+    };
     let revision = state
         .agent
         .gate()
@@ -53,7 +60,7 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Val
         .to_string();
     let body = json!({
         "host": state.host_id,
-        "store": store.as_ref().map(|()| "ok").unwrap_or_else(|e| e.as_str()),
+        "store": store.as_ref().err().copied().unwrap_or("ok"),
         "policy_revision": revision,
         "queue_depth": state.admission.queue_depth(),
     });

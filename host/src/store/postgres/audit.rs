@@ -41,9 +41,7 @@ impl AuditLog for PostgresStore {
                     &[&limit],
                 )
                 .await?;
-            let json = |text: String| {
-                serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
-            };
+            let json = crate::store::conversation::json_or_text;
             Ok(rows
                 .iter()
                 .map(|r| AuditRecord {

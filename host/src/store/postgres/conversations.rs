@@ -9,20 +9,16 @@ use super::{PostgresStore, bigint};
 use crate::store::StoreError;
 use crate::store::conversation::{
     ConversationRecord, ConversationStore, ConversationSummary, Feedback, Handoff, Message, QaPair,
-    Role,
+    Role, json_or_text,
 };
 use crate::store::lock::ConversationLock;
-
-fn json_column(text: Option<String>) -> Option<Value> {
-    text.map(|t| serde_json::from_str(&t).unwrap_or(Value::String(t)))
-}
 
 fn conversation_from_row(r: &Row) -> ConversationRecord {
     ConversationRecord {
         id: r.get(0),
         customer_id: r.get(1),
         created_at: r.get(2),
-        pending: json_column(r.get(3)),
+        pending: r.get::<_, Option<String>>(3).map(json_or_text),
     }
 }
 
@@ -340,7 +336,7 @@ impl ConversationStore for PostgresStore {
                     at: r.get(3),
                     reason: r.get(4),
                     tool: r.get(5),
-                    args: json_column(r.get(6)),
+                    args: r.get::<_, Option<String>>(6).map(json_or_text),
                 })
                 .collect())
         })

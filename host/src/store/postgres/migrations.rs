@@ -1,7 +1,8 @@
 //! The PostgreSQL schema, as migrations applied in order; the
 //! `deskhand_schema` table counts how many ran. The tables mirror the
 //! SQLite store's after its own migrations, so the two backends hold the
-//! same things in the same shape.
+//! same things in the same shape; text that is sorted on sorts by bytes
+//! (`COLLATE "C"`), as SQLite does.
 
 use super::pool::Pooled;
 use crate::store::StoreError;
@@ -9,14 +10,14 @@ use crate::store::StoreError;
 /// Every migration, oldest first. Never edit one that has shipped: add one.
 const MIGRATIONS: &[&str] = &[r#"
 CREATE TABLE customers (
-    id    TEXT PRIMARY KEY,
+    id    TEXT COLLATE "C" PRIMARY KEY,
     name  TEXT NOT NULL,
     email TEXT NOT NULL
 );
 CREATE TABLE records (
-    collection  TEXT NOT NULL,
-    customer_id TEXT NOT NULL REFERENCES customers(id),
-    id          TEXT NOT NULL,
+    collection  TEXT COLLATE "C" NOT NULL,
+    customer_id TEXT COLLATE "C" NOT NULL REFERENCES customers(id),
+    id          TEXT COLLATE "C" NOT NULL,
     data        JSONB NOT NULL CHECK (jsonb_typeof(data) = 'object'),
     created_at  BIGINT NOT NULL,
     updated_at  BIGINT NOT NULL,
@@ -84,7 +85,7 @@ CREATE TABLE feedback (
 pub(super) async fn migrate(conn: &mut Pooled) -> Result<(), StoreError> {
     let tx = conn.transaction().await?;
     tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended('deskhand schema', 0))",
+        "SELECT pg_advisory_xact_lock(hashtextextended('deskhand: migrating the schema', 0))",
         &[],
     )
     .await?;

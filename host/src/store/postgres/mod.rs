@@ -55,6 +55,14 @@ impl PostgresStore {
                 "not a PostgreSQL URL ({e}); write postgres://USER:PASSWORD@HOST:PORT/DATABASE"
             ),
         })?;
+        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+            return Err(StoreError::Unreachable {
+                location,
+                reason: "sslmode=require: this deskhand speaks to PostgreSQL without TLS; use it on a \
+                         private network or through a local TLS tunnel, with sslmode=disable or prefer"
+                    .into(),
+            });
+        }
         config.connect_timeout(CONNECT_TIMEOUT);
         if config.get_application_name().is_none() {
             config.application_name("deskhand");
@@ -114,29 +122,46 @@ impl PostgresStore {
     /// Holds the advisory lock named `key` until the returned lock drops:
     /// across every host on this database.
     fn advisory_lock(&self, key: String) -> Result<ConversationLock, StoreError> {
+        let name = key.clone();
+        let busy = move |what: &str| {
+            StoreError::Busy(format!(
+                "{name:?} {what}; the turn before it still runs, try again shortly"
+            ))
+        };
         let locks = self.locks.clone();
         let handle = self.runtime.handle().clone();
         let patience = LOCK_PATIENCE;
-        let conn = self.wait_at_most(
-            async move {
-                let mut conn = locks.get().await?;
-                // Inside a transaction from here: if anything below fails
-                // or is cancelled, the connection is closed, not reused.
-                conn.set_reusable(false);
-                conn.batch_execute(&format!(
-                    "BEGIN; SET LOCAL lock_timeout = '{}s'",
+        let conn = self
+            .wait_at_most(
+                async move {
+                    let mut conn = locks.get().await?;
+                    // Inside a transaction from here: if anything below fails
+                    // or is cancelled, the connection is closed, not reused.
+                    conn.set_reusable(false);
+                    // The transaction stays open while the turn runs: a server
+                    // whose idle-in-transaction limit ended it would drop the lock.
+                    conn.batch_execute(&format!(
+                        "BEGIN; SET LOCAL lock_timeout = '{}s'; \
+                     SET LOCAL idle_in_transaction_session_timeout = 0",
+                        patience.as_secs()
+                    ))
+                    .await?;
+                    conn.execute(
+                        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                        &[&key],
+                    )
+                    .await?;
+                    Ok(conn)
+                },
+                patience + Duration::from_secs(5),
+            )
+            .map_err(|error| match error {
+                StoreError::Busy(_) => busy(&format!(
+                    "was held for over {} s, or every lock connection is in use",
                     patience.as_secs()
-                ))
-                .await?;
-                conn.execute(
-                    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                    &[&key],
-                )
-                .await?;
-                Ok(conn)
-            },
-            patience + Duration::from_secs(5),
-        )?;
+                )),
+                other => other,
+            })?;
         Ok(ConversationLock::new(AdvisoryLock {
             conn: Some(conn),
             handle,

@@ -5,7 +5,7 @@ use tokio_postgres::{GenericClient, Row};
 use super::{PostgresStore, count, customer_from_row};
 use crate::store::records::{
     CollectionSummary, NewRecord, Record, RecordStore, RecordWrite, check_collection,
-    check_document, is_record_id, new_record_id,
+    check_document, import_failure, import_write,
 };
 use crate::store::{Customer, StoreError};
 
@@ -195,41 +195,14 @@ impl RecordStore for PostgresStore {
         self.with(move |mut conn| async move {
             let tx = conn.transaction().await?;
             for (index, row) in rows.iter().enumerate() {
-                let bad = |reason: String| StoreError::BadRow {
-                    row: index + 1,
-                    reason,
-                };
                 let known = tx
                     .query_opt("SELECT 1 FROM customers WHERE id = $1", &[&row.customer_id])
                     .await?
                     .is_some();
-                if !known {
-                    return Err(bad(format!(
-                        "there is no customer {:?}; import the customers first",
-                        row.customer_id
-                    )));
-                }
-                let id = match &row.id {
-                    Some(id) if is_record_id(id) => id.clone(),
-                    Some(id) => {
-                        return Err(bad(format!(
-                            "{id:?} is not a row id (1 to 128 printable characters)"
-                        )));
-                    }
-                    None => new_record_id(),
-                };
-                let write = RecordWrite::Insert {
-                    collection: collection.clone(),
-                    id,
-                    data: row.data.clone(),
-                    at,
-                };
+                let write = import_write(&collection, row, index, known, at)?;
                 apply(&tx, &row.customer_id, &write)
                     .await
-                    .map_err(|e| match e {
-                        StoreError::Conflict(reason) | StoreError::Rejected(reason) => bad(reason),
-                        other => other,
-                    })?;
+                    .map_err(|e| import_failure(index, e))?;
             }
             tx.commit().await?;
             Ok(rows.len())

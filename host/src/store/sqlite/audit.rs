@@ -32,8 +32,7 @@ impl AuditLog for SqliteStore {
             "SELECT id, at, conversation_id, customer_id, tool, args, verdict, decisions, revision \
              FROM policy_decisions ORDER BY id DESC LIMIT ?1",
         )?;
-        let json =
-            |text: String| serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        let json = crate::store::conversation::json_or_text;
         let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
             Ok(AuditRecord {
                 id: r.get(0)?,

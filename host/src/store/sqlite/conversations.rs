@@ -7,13 +7,9 @@ use super::SqliteStore;
 use crate::store::StoreError;
 use crate::store::conversation::{
     ConversationRecord, ConversationStore, ConversationSummary, Feedback, Handoff, Message, QaPair,
-    Role,
+    Role, json_or_text,
 };
 use crate::store::lock::{ConversationLock, LOCK_PATIENCE};
-
-fn json_column(text: Option<String>) -> Option<serde_json::Value> {
-    text.map(|t| serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t)))
-}
 
 impl SqliteStore {
     /// The conversation with this id, if it belongs to `customer_id` (any
@@ -35,7 +31,7 @@ impl SqliteStore {
                         id: r.get(0)?,
                         customer_id: r.get(1)?,
                         created_at: r.get(2)?,
-                        pending: json_column(r.get(3)?),
+                        pending: r.get::<_, Option<String>>(3)?.map(json_or_text),
                     })
                 },
             )
@@ -277,7 +273,7 @@ impl ConversationStore for SqliteStore {
                 at: r.get(3)?,
                 reason: r.get(4)?,
                 tool: r.get(5)?,
-                args: json_column(r.get(6)?),
+                args: r.get::<_, Option<String>>(6)?.map(json_or_text),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::{SqliteStore, customer_from_row};
 use crate::store::records::{
     CollectionSummary, NewRecord, Record, RecordStore, RecordWrite, check_collection,
-    check_document, is_record_id, new_record_id,
+    check_document, import_failure, import_write,
 };
 use crate::store::{Customer, StoreError};
 
@@ -175,35 +175,8 @@ impl RecordStore for SqliteStore {
             let known: bool = tx
                 .prepare_cached("SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1)")?
                 .query_row([&row.customer_id], |r| r.get(0))?;
-            let bad = |reason: String| StoreError::BadRow {
-                row: index + 1,
-                reason,
-            };
-            if !known {
-                return Err(bad(format!(
-                    "there is no customer {:?}; import the customers first",
-                    row.customer_id
-                )));
-            }
-            let id = match &row.id {
-                Some(id) if is_record_id(id) => id.clone(),
-                Some(id) => {
-                    return Err(bad(format!(
-                        "{id:?} is not a row id (1 to 128 printable characters)"
-                    )));
-                }
-                None => new_record_id(),
-            };
-            let write = RecordWrite::Insert {
-                collection: collection.to_string(),
-                id,
-                data: row.data.clone(),
-                at,
-            };
-            apply(&tx, &row.customer_id, &write).map_err(|e| match e {
-                StoreError::Conflict(reason) | StoreError::Rejected(reason) => bad(reason),
-                other => other,
-            })?;
+            let write = import_write(collection, row, index, known, at)?;
+            apply(&tx, &row.customer_id, &write).map_err(|e| import_failure(index, e))?;
         }
         tx.commit()?;
         Ok(rows.len())
