@@ -19,6 +19,10 @@ use anyhow::{Context, bail};
 const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
 /// componentize-js's version (what `jco componentize` runs).
 const COMPONENTIZE_JS: &str = "@bytecodealliance/componentize-js@0.23.0";
+/// The WASI shim componentize-js imports at the top level. npm nests it
+/// under jco now (jco pins its own), so it is installed beside, at a
+/// release whose WASI host can open the WIT folder (0.26 cannot).
+const PREVIEW2_SHIM: &str = "@bytecodealliance/preview2-shim@0.25.0";
 
 /// A plugin's source language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -164,9 +168,12 @@ fn build_rust(dir: &Path, out: &Path) -> anyhow::Result<()> {
 fn componentize_js() -> anyhow::Result<PathBuf> {
     let prefix = deskhand::venv::cache_dir("node-componentize");
     let script = prefix.join("node_modules/@bytecodealliance/componentize-js/src/cli.js");
-    // Written once npm has finished, so a half-made install is never used.
+    // Written once npm has finished, so a half-made install (or one of
+    // other versions) is never used.
     let installed = prefix.join(".installed");
-    let ready = || script.is_file() && installed.is_file();
+    let wanted = format!("{COMPONENTIZE_JS} {PREVIEW2_SHIM}");
+    let ready =
+        || script.is_file() && std::fs::read_to_string(&installed).is_ok_and(|text| text == wanted);
     if ready() {
         return Ok(script);
     }
@@ -188,11 +195,11 @@ fn componentize_js() -> anyhow::Result<PathBuf> {
         Command::new("npm")
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
             .arg(&prefix)
-            .arg(COMPONENTIZE_JS),
+            .args([COMPONENTIZE_JS, PREVIEW2_SHIM]),
         "npm install (Node.js and npm are needed for JavaScript plugins)",
     )?;
     anyhow::ensure!(script.is_file(), "npm installed no {}", script.display());
-    std::fs::write(&installed, COMPONENTIZE_JS)?;
+    std::fs::write(&installed, &wanted)?;
     Ok(script)
 }
 
