@@ -368,10 +368,26 @@ mod tests {
             "[generation]",
             "[limits]",
             "[desk]",
+            "[store]",
             "[[keys]]",
         ] {
             assert!(text.contains(section), "deskhand.toml lacks {section}");
         }
+        // Every commented example in it is a real option (the keys aside:
+        // their examples are two tables).
+        let options = text.split("\n# API keys").next().unwrap();
+        let uncommented: String = options
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest) if rest.contains(" = ") && !rest.contains("[--") => rest,
+                _ => line,
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let all = ServerConfig::parse(&uncommented).unwrap();
+        assert_eq!(all.server.host_id.as_deref(), Some("web-1"));
+        assert!(all.store.location.unwrap().starts_with("postgres://"));
+        assert!(all.model.url.is_some() && all.model.name.is_some());
         // The shipped file leaves the keys to the desk: its demo keys.
         assert!(config.keys.is_none());
         let customers = vec!["C001".to_string()];
