@@ -32,15 +32,17 @@ impl PostgresStore {
     ) -> Result<Option<ConversationRecord>, StoreError> {
         let (conversation_id, customer_id) =
             (conversation_id.to_string(), customer_id.map(str::to_string));
-        self.with(move |conn| async move {
-            let row = conn
-                .query_opt(
-                    "SELECT id, customer_id, created_at, pending FROM conversations \
+        self.with(move |conn| {
+            Box::pin(async move {
+                let row = conn
+                    .query_opt(
+                        "SELECT id, customer_id, created_at, pending FROM conversations \
                      WHERE id = $1 AND ($2::text IS NULL OR customer_id = $2)",
-                    &[&conversation_id, &customer_id],
-                )
-                .await?;
-            Ok(row.as_ref().map(conversation_from_row))
+                        &[&conversation_id, &customer_id],
+                    )
+                    .await?;
+                Ok(row.as_ref().map(conversation_from_row))
+            })
         })
     }
 
@@ -50,12 +52,14 @@ impl PostgresStore {
         sql: &'static str,
         values: Vec<Box<dyn tokio_postgres::types::ToSql + Send + Sync>>,
     ) -> Result<i64, StoreError> {
-        self.with(move |conn| async move {
-            let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = values
-                .iter()
-                .map(|v| v.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
-                .collect();
-            Ok(conn.query_one(sql, &params).await?.get(0))
+        self.with(move |conn| {
+            Box::pin(async move {
+                let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = values
+                    .iter()
+                    .map(|v| v.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
+                    .collect();
+                Ok(conn.query_one(sql, &params).await?.get(0))
+            })
         })
     }
 }
@@ -67,19 +71,21 @@ impl ConversationStore for PostgresStore {
 
     fn create_conversation(&self, record: &ConversationRecord) -> Result<(), StoreError> {
         let record = record.clone();
-        self.with(move |conn| async move {
-            conn.execute(
-                "INSERT INTO conversations (id, customer_id, created_at, pending) \
+        self.with(move |conn| {
+            Box::pin(async move {
+                conn.execute(
+                    "INSERT INTO conversations (id, customer_id, created_at, pending) \
                  VALUES ($1, $2, $3, $4)",
-                &[
-                    &record.id,
-                    &record.customer_id,
-                    &record.created_at,
-                    &record.pending.as_ref().map(|p| p.to_string()),
-                ],
-            )
-            .await?;
-            Ok(())
+                    &[
+                        &record.id,
+                        &record.customer_id,
+                        &record.created_at,
+                        &record.pending.as_ref().map(|p| p.to_string()),
+                    ],
+                )
+                .await?;
+                Ok(())
+            })
         })
     }
 
@@ -100,16 +106,18 @@ impl ConversationStore for PostgresStore {
 
     fn take_pending(&self, conversation_id: &str, expected: &Value) -> Result<bool, StoreError> {
         let (conversation_id, expected) = (conversation_id.to_string(), expected.to_string());
-        self.with(move |conn| async move {
-            // One statement: of two hosts taking the same confirmation at
-            // once, exactly one sees a row change.
-            let changed = conn
-                .execute(
-                    "UPDATE conversations SET pending = NULL WHERE id = $1 AND pending = $2",
-                    &[&conversation_id, &expected],
-                )
-                .await?;
-            Ok(changed == 1)
+        self.with(move |conn| {
+            Box::pin(async move {
+                // One statement: of two hosts taking the same confirmation at
+                // once, exactly one sees a row change.
+                let changed = conn
+                    .execute(
+                        "UPDATE conversations SET pending = NULL WHERE id = $1 AND pending = $2",
+                        &[&conversation_id, &expected],
+                    )
+                    .await?;
+                Ok(changed == 1)
+            })
         })
     }
 
@@ -120,13 +128,15 @@ impl ConversationStore for PostgresStore {
     ) -> Result<(), StoreError> {
         let (conversation_id, pending) =
             (conversation_id.to_string(), pending.map(Value::to_string));
-        self.with(move |conn| async move {
-            conn.execute(
-                "UPDATE conversations SET pending = $2 WHERE id = $1",
-                &[&conversation_id, &pending],
-            )
-            .await?;
-            Ok(())
+        self.with(move |conn| {
+            Box::pin(async move {
+                conn.execute(
+                    "UPDATE conversations SET pending = $2 WHERE id = $1",
+                    &[&conversation_id, &pending],
+                )
+                .await?;
+                Ok(())
+            })
         })
     }
 
@@ -145,30 +155,32 @@ impl ConversationStore for PostgresStore {
 
     fn conversations(&self, customer_id: &str) -> Result<Vec<ConversationSummary>, StoreError> {
         let customer_id = customer_id.to_string();
-        self.with(move |conn| async move {
-            let rows = conn
-                .query(
-                    "SELECT c.id, c.created_at, \
+        self.with(move |conn| {
+            Box::pin(async move {
+                let rows = conn
+                    .query(
+                        "SELECT c.id, c.created_at, \
                         (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id), \
                         COALESCE((SELECT content FROM messages f WHERE f.conversation_id = c.id \
                                   AND f.role = 'user' ORDER BY f.id LIMIT 1), '') \
                      FROM conversations c WHERE c.customer_id = $1 \
                      ORDER BY c.created_at DESC, c.seq DESC",
-                    &[&customer_id],
-                )
-                .await?;
-            Ok(rows
-                .iter()
-                .map(|r| {
-                    let title: String = r.get(3);
-                    ConversationSummary {
-                        id: r.get(0),
-                        created_at: r.get(1),
-                        messages: super::count(r.get(2)),
-                        title: title.chars().take(80).collect(),
-                    }
-                })
-                .collect())
+                        &[&customer_id],
+                    )
+                    .await?;
+                Ok(rows
+                    .iter()
+                    .map(|r| {
+                        let title: String = r.get(3);
+                        ConversationSummary {
+                            id: r.get(0),
+                            created_at: r.get(1),
+                            messages: super::count(r.get(2)),
+                            title: title.chars().take(80).collect(),
+                        }
+                    })
+                    .collect())
+            })
         })
     }
 
@@ -183,10 +195,11 @@ impl ConversationStore for PostgresStore {
             search.map(str::to_string),
             bigint(n),
         );
-        self.with(move |conn| async move {
-            let rows = conn
-                .query(
-                    "SELECT q.conversation_id, q.id, q.content, a.id, a.content, a.at \
+        self.with(move |conn| {
+            Box::pin(async move {
+                let rows = conn
+                    .query(
+                        "SELECT q.conversation_id, q.id, q.content, a.id, a.content, a.at \
                      FROM messages q \
                      JOIN messages a ON a.id = (SELECT MIN(id) FROM messages x \
                                                  WHERE x.conversation_id = q.conversation_id \
@@ -199,73 +212,78 @@ impl ConversationStore for PostgresStore {
                        AND ($2::text IS NULL OR strpos(lower(q.content), lower($2)) > 0 \
                             OR strpos(lower(a.content), lower($2)) > 0) \
                      ORDER BY q.id DESC LIMIT $3",
-                    &[&customer_id, &search, &n],
-                )
-                .await?;
-            Ok(rows
-                .iter()
-                .map(|r| QaPair {
-                    conversation_id: r.get(0),
-                    question_id: r.get(1),
-                    question: r.get(2),
-                    answer_id: r.get(3),
-                    answer: r.get(4),
-                    at: r.get(5),
-                })
-                .collect())
+                        &[&customer_id, &search, &n],
+                    )
+                    .await?;
+                Ok(rows
+                    .iter()
+                    .map(|r| QaPair {
+                        conversation_id: r.get(0),
+                        question_id: r.get(1),
+                        question: r.get(2),
+                        answer_id: r.get(3),
+                        answer: r.get(4),
+                        at: r.get(5),
+                    })
+                    .collect())
+            })
         })
     }
 
     fn record_feedback(&self, customer_id: &str, feedback: &Feedback) -> Result<bool, StoreError> {
         let (customer_id, feedback) = (customer_id.to_string(), feedback.clone());
-        self.with(move |conn| async move {
-            let written = conn
-                .execute(
-                    "INSERT INTO feedback (message_id, score, comment, at) \
+        self.with(move |conn| {
+            Box::pin(async move {
+                let written = conn
+                    .execute(
+                        "INSERT INTO feedback (message_id, score, comment, at) \
                      SELECT m.id, $3::smallint, $4::text, $5::bigint FROM messages m \
                      JOIN conversations c ON c.id = m.conversation_id \
                      WHERE m.id = $1 AND c.customer_id = $2 AND m.role = 'assistant' \
                      ON CONFLICT (message_id) DO UPDATE SET score = excluded.score, \
                      comment = excluded.comment, at = excluded.at",
-                    &[
-                        &feedback.message_id,
-                        &customer_id,
-                        &i16::from(feedback.score),
-                        &feedback.comment,
-                        &feedback.at,
-                    ],
-                )
-                .await?;
-            Ok(written == 1)
+                        &[
+                            &feedback.message_id,
+                            &customer_id,
+                            &i16::from(feedback.score),
+                            &feedback.comment,
+                            &feedback.at,
+                        ],
+                    )
+                    .await?;
+                Ok(written == 1)
+            })
         })
     }
 
     fn messages(&self, conversation_id: &str) -> Result<Vec<Message>, StoreError> {
         let conversation_id = conversation_id.to_string();
-        self.with(move |conn| async move {
-            let rows = conn
-                .query(
-                    "SELECT id, role, content, at FROM messages WHERE conversation_id = $1 \
+        self.with(move |conn| {
+            Box::pin(async move {
+                let rows = conn
+                    .query(
+                        "SELECT id, role, content, at FROM messages WHERE conversation_id = $1 \
                      ORDER BY id",
-                    &[&conversation_id],
-                )
-                .await?;
-            Ok(rows
-                .iter()
-                .map(|r| {
-                    let role: String = r.get(1);
-                    Message {
-                        id: r.get(0),
-                        role: if role == "user" {
-                            Role::User
-                        } else {
-                            Role::Assistant
-                        },
-                        content: r.get(2),
-                        at: r.get(3),
-                    }
-                })
-                .collect())
+                        &[&conversation_id],
+                    )
+                    .await?;
+                Ok(rows
+                    .iter()
+                    .map(|r| {
+                        let role: String = r.get(1);
+                        Message {
+                            id: r.get(0),
+                            role: if role == "user" {
+                                Role::User
+                            } else {
+                                Role::Assistant
+                            },
+                            content: r.get(2),
+                            at: r.get(3),
+                        }
+                    })
+                    .collect())
+            })
         })
     }
 
@@ -287,19 +305,22 @@ impl ConversationStore for PostgresStore {
 
     fn turns(&self, conversation_id: &str) -> Result<Vec<Value>, StoreError> {
         let conversation_id = conversation_id.to_string();
-        self.with(move |conn| async move {
-            let rows = conn
-                .query(
-                    "SELECT trace FROM turns WHERE conversation_id = $1 ORDER BY id",
-                    &[&conversation_id],
-                )
-                .await?;
-            rows.iter()
-                .map(|r| {
-                    serde_json::from_str(r.get::<_, &str>(0))
-                        .map_err(|e| StoreError::Corrupt(format!("a turn trace is not JSON: {e}")))
-                })
-                .collect()
+        self.with(move |conn| {
+            Box::pin(async move {
+                let rows = conn
+                    .query(
+                        "SELECT trace FROM turns WHERE conversation_id = $1 ORDER BY id",
+                        &[&conversation_id],
+                    )
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        serde_json::from_str(r.get::<_, &str>(0)).map_err(|e| {
+                            StoreError::Corrupt(format!("a turn trace is not JSON: {e}"))
+                        })
+                    })
+                    .collect()
+            })
         })
     }
 
@@ -319,26 +340,28 @@ impl ConversationStore for PostgresStore {
     }
 
     fn handoffs(&self) -> Result<Vec<Handoff>, StoreError> {
-        self.with(|conn| async move {
-            let rows = conn
-                .query(
-                    "SELECT id, conversation_id, customer_id, at, reason, tool, args \
+        self.with(|conn| {
+            Box::pin(async move {
+                let rows = conn
+                    .query(
+                        "SELECT id, conversation_id, customer_id, at, reason, tool, args \
                      FROM handoffs ORDER BY id",
-                    &[],
-                )
-                .await?;
-            Ok(rows
-                .iter()
-                .map(|r| Handoff {
-                    id: r.get(0),
-                    conversation_id: r.get(1),
-                    customer_id: r.get(2),
-                    at: r.get(3),
-                    reason: r.get(4),
-                    tool: r.get(5),
-                    args: r.get::<_, Option<String>>(6).map(json_or_text),
-                })
-                .collect())
+                        &[],
+                    )
+                    .await?;
+                Ok(rows
+                    .iter()
+                    .map(|r| Handoff {
+                        id: r.get(0),
+                        conversation_id: r.get(1),
+                        customer_id: r.get(2),
+                        at: r.get(3),
+                        reason: r.get(4),
+                        tool: r.get(5),
+                        args: r.get::<_, Option<String>>(6).map(json_or_text),
+                    })
+                    .collect())
+            })
         })
     }
 }

@@ -19,7 +19,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio_postgres::{Config, Row};
+use futures::future::BoxFuture;
+use tokio_postgres::{Client, Config, Row};
 
 use super::location::redact_password;
 use super::lock::{ConversationLock, LOCK_PATIENCE};
@@ -108,15 +109,23 @@ impl PostgresStore {
         })
     }
 
-    /// Runs one operation on a pooled connection.
-    fn with<T, F, Fut>(&self, work: F) -> Result<T, StoreError>
+    /// Runs one operation on a pooled connection. The connection goes back
+    /// to the pool only once the operation has finished: one given up on
+    /// (a time-out) is closed, so that nothing it left running or open on
+    /// the server meets the next operation.
+    fn with<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(Pooled) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Client) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
     {
         let pool = self.pool.clone();
-        self.wait(async move { work(pool.get().await?).await })
+        self.wait(async move {
+            let mut conn = pool.get().await?;
+            conn.set_reusable(false);
+            let outcome = work(&mut conn).await;
+            conn.set_reusable(true);
+            outcome
+        })
     }
 
     /// Holds the advisory lock named `key` until the returned lock drops:

@@ -100,36 +100,42 @@ async fn apply(
 impl RecordStore for PostgresStore {
     fn upsert_customer(&self, customer: &Customer) -> Result<(), StoreError> {
         let customer = customer.clone();
-        self.with(move |conn| async move {
-            conn.execute(
-                "INSERT INTO customers (id, name, email) VALUES ($1, $2, $3) \
+        self.with(move |conn| {
+            Box::pin(async move {
+                conn.execute(
+                    "INSERT INTO customers (id, name, email) VALUES ($1, $2, $3) \
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email",
-                &[&customer.id, &customer.name, &customer.email],
-            )
-            .await?;
-            Ok(())
+                    &[&customer.id, &customer.name, &customer.email],
+                )
+                .await?;
+                Ok(())
+            })
         })
     }
 
     fn customer(&self, customer_id: &str) -> Result<Option<Customer>, StoreError> {
         let customer_id = customer_id.to_string();
-        self.with(move |conn| async move {
-            let row = conn
-                .query_opt(
-                    "SELECT id, name, email FROM customers WHERE id = $1",
-                    &[&customer_id],
-                )
-                .await?;
-            Ok(row.as_ref().map(customer_from_row))
+        self.with(move |conn| {
+            Box::pin(async move {
+                let row = conn
+                    .query_opt(
+                        "SELECT id, name, email FROM customers WHERE id = $1",
+                        &[&customer_id],
+                    )
+                    .await?;
+                Ok(row.as_ref().map(customer_from_row))
+            })
         })
     }
 
     fn customers(&self) -> Result<Vec<Customer>, StoreError> {
-        self.with(|conn| async move {
-            let rows = conn
-                .query("SELECT id, name, email FROM customers ORDER BY id", &[])
-                .await?;
-            Ok(rows.iter().map(customer_from_row).collect())
+        self.with(|conn| {
+            Box::pin(async move {
+                let rows = conn
+                    .query("SELECT id, name, email FROM customers ORDER BY id", &[])
+                    .await?;
+                Ok(rows.iter().map(customer_from_row).collect())
+            })
         })
     }
 
@@ -144,24 +150,27 @@ impl RecordStore for PostgresStore {
             collection.to_string(),
             id.to_string(),
         );
-        self.with(move |conn| async move {
-            let row = conn
-                .query_opt(
-                    &format!(
-                        "SELECT {COLUMNS} FROM records \
+        self.with(move |conn| {
+            Box::pin(async move {
+                let row = conn
+                    .query_opt(
+                        &format!(
+                            "SELECT {COLUMNS} FROM records \
                          WHERE collection = $1 AND customer_id = $2 AND id = $3"
-                    ),
-                    &[&collection, &customer_id, &id],
-                )
-                .await?;
-            Ok(row.as_ref().map(record_from_row))
+                        ),
+                        &[&collection, &customer_id, &id],
+                    )
+                    .await?;
+                Ok(row.as_ref().map(record_from_row))
+            })
         })
     }
 
     fn records(&self, customer_id: &str, collection: &str) -> Result<Vec<Record>, StoreError> {
         let (customer_id, collection) = (customer_id.to_string(), collection.to_string());
-        self.with(move |conn| async move {
-            let rows = conn
+        self.with(move |conn| {
+            Box::pin(async move {
+                let rows = conn
                 .query(
                     &format!(
                         "SELECT {COLUMNS} FROM records WHERE customer_id = $1 AND collection = $2 \
@@ -170,7 +179,8 @@ impl RecordStore for PostgresStore {
                     &[&customer_id, &collection],
                 )
                 .await?;
-            Ok(rows.iter().map(record_from_row).collect())
+                Ok(rows.iter().map(record_from_row).collect())
+            })
         })
     }
 
@@ -179,56 +189,63 @@ impl RecordStore for PostgresStore {
             return Ok(());
         }
         let (customer_id, writes) = (customer_id.to_string(), writes.to_vec());
-        self.with(move |mut conn| async move {
-            let tx = conn.transaction().await?;
-            for write in &writes {
-                apply(&tx, &customer_id, write).await?;
-            }
-            tx.commit().await?;
-            Ok(())
+        self.with(move |conn| {
+            Box::pin(async move {
+                let tx = conn.transaction().await?;
+                for write in &writes {
+                    apply(&tx, &customer_id, write).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
         })
     }
 
     fn import(&self, collection: &str, rows: &[NewRecord], at: i64) -> Result<usize, StoreError> {
         check_collection(collection)?;
         let (collection, rows) = (collection.to_string(), rows.to_vec());
-        self.with(move |mut conn| async move {
-            let tx = conn.transaction().await?;
-            for (index, row) in rows.iter().enumerate() {
-                let known = tx
-                    .query_opt("SELECT 1 FROM customers WHERE id = $1", &[&row.customer_id])
-                    .await?
-                    .is_some();
-                let write = import_write(&collection, row, index, known, at)?;
-                apply(&tx, &row.customer_id, &write)
-                    .await
-                    .map_err(|e| import_failure(index, e))?;
-            }
-            tx.commit().await?;
-            Ok(rows.len())
+        self.with(move |conn| {
+            Box::pin(async move {
+                let tx = conn.transaction().await?;
+                for (index, row) in rows.iter().enumerate() {
+                    let known = tx
+                        .query_opt("SELECT 1 FROM customers WHERE id = $1", &[&row.customer_id])
+                        .await?
+                        .is_some();
+                    let write = import_write(&collection, row, index, known, at)?;
+                    apply(&tx, &row.customer_id, &write)
+                        .await
+                        .map_err(|e| import_failure(index, e))?;
+                }
+                tx.commit().await?;
+                Ok(rows.len())
+            })
         })
     }
 
     fn find_records(&self, collection: &str, id: &str) -> Result<Vec<Record>, StoreError> {
         let (collection, id) = (collection.to_string(), id.to_string());
-        self.with(move |conn| async move {
-            let rows = conn
-                .query(
-                    &format!(
-                        "SELECT {COLUMNS} FROM records WHERE collection = $1 AND id = $2 \
+        self.with(move |conn| {
+            Box::pin(async move {
+                let rows = conn
+                    .query(
+                        &format!(
+                            "SELECT {COLUMNS} FROM records WHERE collection = $1 AND id = $2 \
                          ORDER BY customer_id"
-                    ),
-                    &[&collection, &id],
-                )
-                .await?;
-            Ok(rows.iter().map(record_from_row).collect())
+                        ),
+                        &[&collection, &id],
+                    )
+                    .await?;
+                Ok(rows.iter().map(record_from_row).collect())
+            })
         })
     }
 
     fn all_records(&self, collection: Option<&str>) -> Result<Vec<Record>, StoreError> {
         let collection = collection.map(str::to_string);
-        self.with(move |conn| async move {
-            let rows = conn
+        self.with(move |conn| {
+            Box::pin(async move {
+                let rows = conn
                 .query(
                     &format!(
                         "SELECT {COLUMNS} FROM records WHERE $1::text IS NULL OR collection = $1 \
@@ -237,51 +254,58 @@ impl RecordStore for PostgresStore {
                     &[&collection],
                 )
                 .await?;
-            Ok(rows.iter().map(record_from_row).collect())
+                Ok(rows.iter().map(record_from_row).collect())
+            })
         })
     }
 
     fn collections(&self) -> Result<Vec<CollectionSummary>, StoreError> {
-        self.with(|conn| async move {
-            let rows = conn
-                .query(
-                    "SELECT collection, COUNT(*), COUNT(DISTINCT customer_id) FROM records \
+        self.with(|conn| {
+            Box::pin(async move {
+                let rows = conn
+                    .query(
+                        "SELECT collection, COUNT(*), COUNT(DISTINCT customer_id) FROM records \
                      GROUP BY collection ORDER BY collection",
-                    &[],
-                )
-                .await?;
-            Ok(rows
-                .iter()
-                .map(|r| CollectionSummary {
-                    name: r.get(0),
-                    rows: count(r.get(1)),
-                    customers: count(r.get(2)),
-                })
-                .collect())
+                        &[],
+                    )
+                    .await?;
+                Ok(rows
+                    .iter()
+                    .map(|r| CollectionSummary {
+                        name: r.get(0),
+                        rows: count(r.get(1)),
+                        customers: count(r.get(2)),
+                    })
+                    .collect())
+            })
         })
     }
 
     fn clear(&self) -> Result<(), StoreError> {
-        self.with(|conn| async move {
-            conn.batch_execute(
+        self.with(|conn| {
+            Box::pin(async move {
+                conn.batch_execute(
                 "TRUNCATE feedback, handoffs, turns, messages, conversations, policy_decisions, \
                  records, customers RESTART IDENTITY",
             )
             .await?;
-            Ok(())
+                Ok(())
+            })
         })
     }
 
     fn is_empty(&self) -> Result<bool, StoreError> {
-        self.with(|conn| async move {
-            let row = conn
-                .query_one(
-                    "SELECT (SELECT COUNT(*) FROM records) + (SELECT COUNT(*) FROM customers)",
-                    &[],
-                )
-                .await?;
-            let total: i64 = row.get(0);
-            Ok(total == 0)
+        self.with(|conn| {
+            Box::pin(async move {
+                let row = conn
+                    .query_one(
+                        "SELECT (SELECT COUNT(*) FROM records) + (SELECT COUNT(*) FROM customers)",
+                        &[],
+                    )
+                    .await?;
+                let total: i64 = row.get(0);
+                Ok(total == 0)
+            })
         })
     }
 }
