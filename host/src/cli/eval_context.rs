@@ -40,17 +40,14 @@ pub(super) fn load_context(
     );
     // The untuned variants run the model as it is, so that they compare
     // with the tuned ones; the adapters are the tuned variants' own.
-    let (engine, model): (Arc<dyn ModelBackend>, PathBuf) = match &global.model_url {
-        Some(_) => {
-            let remote = global.load_model()?;
-            let name = PathBuf::from(remote.describe());
-            (remote, name)
-        }
+    // The model's file, when it runs here (a server's is not known).
+    let (engine, model): (Arc<dyn ModelBackend>, Option<PathBuf>) = match &global.model_url {
+        Some(_) => (global.load_model()?, None),
         None => {
             let model = global.chat_model_path()?;
             let engine = Engine::load(EngineConfig::new(&model))
                 .with_context(|| format!("loading the model {}", model.display()))?;
-            (Arc::new(engine) as Arc<dyn ModelBackend>, model)
+            (Arc::new(engine), Some(model))
         }
     };
     anyhow::ensure!(
@@ -75,11 +72,12 @@ pub(super) fn load_context(
                 eprintln!("loading the judge {}…", path.display());
                 let judge = Engine::load(EngineConfig::new(path))
                     .with_context(|| format!("loading the judge model {}", path.display()))?;
-                (Arc::new(judge) as Arc<dyn ModelBackend>, path.clone())
+                (Arc::new(judge) as Arc<dyn ModelBackend>, Some(path.clone()))
             }
             None => (engine.clone(), model.clone()),
         };
-        (Some(judge), Some(judge_note(&path)))
+        let note = judge_note(judge.as_ref(), path.as_deref());
+        (Some(judge), Some(note))
     } else {
         (None, None)
     };
@@ -102,9 +100,12 @@ pub(super) fn load_context(
                 adapter.display(),
                 desk.id
             );
+            let model = model
+                .as_ref()
+                .context("the tuned variants need the model's file")?;
             let config = EngineConfig {
                 adapter: Some(adapter.clone()),
-                ..EngineConfig::new(&model)
+                ..EngineConfig::new(model)
             };
             let tuned: Arc<dyn ModelBackend> =
                 Arc::new(Engine::load(config).with_context(|| {
@@ -159,10 +160,21 @@ fn adapter_of(global: &GlobalArgs, desk: &Desk) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-/// What the report says about a judge model: small ones are weak.
-fn judge_note(path: &Path) -> JudgeNote {
+/// What the report says about a judge model: small ones are weak. A
+/// model on a server (no `path`) is of a size this side cannot see.
+fn judge_note(judge: &dyn ModelBackend, path: Option<&Path>) -> JudgeNote {
     /// Below this a GGUF holds a model of well under two billion parameters.
     const STRONG_BYTES: u64 = 1 << 30;
+    let Some(path) = path else {
+        return JudgeNote {
+            model: judge.describe(),
+            weak: Some(
+                "it runs on a model server, so its size is not known here; trust its scores \
+                 only if it is well over a billion parameters."
+                    .into(),
+            ),
+        };
+    };
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let weak = (bytes < STRONG_BYTES).then(|| {
         format!(

@@ -11,9 +11,6 @@ use super::{AuditLog, ConversationStore, PostgresStore, RecordStore, SqliteStore
 /// Everything deskhand keeps: customers and records, conversations, turn
 /// traces, handoffs, feedback and the audit log.
 pub trait Store: RecordStore + ConversationStore + AuditLog {
-    /// Where the store is, for logs and health reports (never a password).
-    fn location(&self) -> String;
-
     /// Holds the lock called `name` across every process that shares the
     /// store, until the returned lock drops (seeding an empty store, say).
     fn hold(&self, name: &str) -> Result<ConversationLock, StoreError>;

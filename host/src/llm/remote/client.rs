@@ -62,6 +62,10 @@ pub struct Client {
     pub slots: Arc<Semaphore>,
     /// Requests waiting for a slot.
     pub waiting: AtomicUsize,
+    /// The structured-output form the server takes, as an index into
+    /// [`StructuredOutput::ALL`](super::request::StructuredOutput::ALL);
+    /// moves on when the server refuses one.
+    pub structured: AtomicUsize,
 }
 
 impl Client {
@@ -74,13 +78,18 @@ impl Client {
         (permit, started.elapsed().as_secs_f64() * 1e3)
     }
 
+    /// `request` with the API key, if there is one.
+    pub fn authorised(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.api_key {
+            Some(key) => request.bearer_auth(key),
+            None => request,
+        }
+    }
+
     /// Posts `body`; the response once its status is a success.
     pub async fn send(&self, body: &Map<String, Value>) -> Result<reqwest::Response, RequestError> {
-        let mut request = self.http.post(&self.chat_url).json(body);
-        if let Some(key) = &self.api_key {
-            request = request.bearer_auth(key);
-        }
-        let response = request
+        let response = self
+            .authorised(self.http.post(&self.chat_url).json(body))
             .send()
             .await
             .map_err(|e| RequestError::Unreachable(connection_problem(&e, self.timeout)))?;
@@ -255,7 +264,7 @@ pub fn reply_text(reply: &Value) -> Result<String, RequestError> {
 }
 
 /// What a failed connection means, for a person.
-fn connection_problem(error: &reqwest::Error, timeout: Duration) -> String {
+pub fn connection_problem(error: &reqwest::Error, timeout: Duration) -> String {
     if error.is_timeout() {
         return too_slow(timeout);
     }

@@ -2,7 +2,7 @@
 //! structured-output form the server takes, validated here, asked again.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use serde_json::Value;
 
@@ -19,7 +19,6 @@ use crate::llm::sampler::SamplingParams;
 /// and asked again (with another seed) when the reply does not fit.
 pub(super) async fn json_reply(
     client: Arc<Client>,
-    structured: Arc<AtomicUsize>,
     config: RemoteConfig,
     prompt: ModelPrompt,
     schema: Value,
@@ -31,7 +30,8 @@ pub(super) async fn json_reply(
     let mut problem = String::new();
     let mut attempt = 0;
     while attempt < config.json_attempts.max(1) {
-        let form_index = structured
+        let form_index = client
+            .structured
             .load(Ordering::SeqCst)
             .min(StructuredOutput::ALL.len() - 1);
         let form = StructuredOutput::ALL[form_index];
@@ -50,7 +50,7 @@ pub(super) async fn json_reply(
             {
                 tracing::info!(server = %config.shown_url(), refused = form.label(), reason = %error.describe(),
                     "the model server does not take this structured-output form; trying the next");
-                let _ = structured.compare_exchange(
+                let _ = client.structured.compare_exchange(
                     form_index,
                     form_index + 1,
                     Ordering::SeqCst,

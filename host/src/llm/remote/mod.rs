@@ -33,7 +33,7 @@ use super::error::LlmError;
 use super::generation::{Choice, Event, Generation, GenerationStats, Output};
 use super::sampler::SamplingParams;
 use crate::background::BackgroundRuntime;
-use client::{Client, RequestError};
+use client::{Client, RequestError, connection_problem};
 use json::json_reply;
 use request::{body, endpoint, messages};
 
@@ -99,9 +99,6 @@ pub struct RemoteModel {
     config: RemoteConfig,
     client: Arc<Client>,
     runtime: BackgroundRuntime,
-    /// The structured-output form the server takes, as an index into
-    /// [`StructuredOutput::ALL`]; moves on when the server refuses one.
-    structured: Arc<AtomicUsize>,
 }
 
 impl RemoteModel {
@@ -130,16 +127,16 @@ impl RemoteModel {
             timeout: config.timeout,
             slots: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
             waiting: AtomicUsize::new(0),
+            structured: AtomicUsize::new(0),
         });
         let models_url = endpoint(&config.url, "models");
         let probe = {
             let client = client.clone();
             async move {
-                let mut request = client.http.get(&models_url);
-                if let Some(key) = &client.api_key {
-                    request = request.bearer_auth(key);
-                }
-                let response = request.send().await?;
+                let response = client
+                    .authorised(client.http.get(&models_url))
+                    .send()
+                    .await?;
                 let status = response.status();
                 let listing: Value = response.json().await.unwrap_or(Value::Null);
                 Ok::<_, reqwest::Error>((status, listing))
@@ -150,8 +147,9 @@ impl RemoteModel {
             .ok_or_else(|| remote("it did not answer GET /v1/models within 10 s".into()))?
             .map_err(|e| {
                 remote(format!(
-                    "cannot connect ({e}); is the server running? Start llama.cpp's server, \
-                     vLLM or Ollama there, or leave out --model-url to run the model locally"
+                    "{} (start llama.cpp's server, vLLM or Ollama there, or leave out \
+                     --model-url to run the model locally)",
+                    connection_problem(&e, Duration::from_secs(10))
                 ))
             })?;
         if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
@@ -175,8 +173,24 @@ impl RemoteModel {
             config,
             client,
             runtime,
-            structured: Arc::new(AtomicUsize::new(0)),
         })
+    }
+
+    /// Asking for one JSON reply, as work for the client's runtime.
+    fn json_work(
+        &self,
+        prompt: &ModelPrompt,
+        schema: Value,
+        params: SamplingParams,
+    ) -> impl std::future::Future<Output = Result<(Value, GenerationStats), LlmError>> + Send + 'static
+    {
+        json_reply(
+            self.client.clone(),
+            self.config.clone(),
+            prompt.clone(),
+            schema,
+            params,
+        )
     }
 
     /// The error for a failed request.
@@ -252,14 +266,7 @@ impl ModelBackend for RemoteModel {
                 });
             }
             Output::Json(schema) => {
-                let work = json_reply(
-                    self.client.clone(),
-                    self.structured.clone(),
-                    self.config.clone(),
-                    prompt.clone(),
-                    schema,
-                    params,
-                );
+                let work = self.json_work(prompt, schema, params);
                 self.runtime.handle().spawn(async move {
                     match work.await {
                         Ok((value, stats)) => {
@@ -285,14 +292,7 @@ impl ModelBackend for RemoteModel {
         schema: &Value,
         params: SamplingParams,
     ) -> Result<(Value, GenerationStats), LlmError> {
-        self.wait(json_reply(
-            self.client.clone(),
-            self.structured.clone(),
-            self.config.clone(),
-            prompt.clone(),
-            schema.clone(),
-            params,
-        ))
+        self.wait(self.json_work(prompt, schema.clone(), params))
     }
 
     fn choose(&self, prompt: &ModelPrompt, options: &[&str]) -> Result<Choice, LlmError> {

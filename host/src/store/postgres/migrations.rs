@@ -4,7 +4,8 @@
 //! same things in the same shape; text that is sorted on sorts by bytes
 //! (`COLLATE "C"`), as SQLite does.
 
-use super::pool::Pooled;
+use tokio_postgres::Client;
+
 use crate::store::StoreError;
 
 /// Every migration, oldest first. Never edit one that has shipped: add one.
@@ -82,7 +83,7 @@ CREATE TABLE feedback (
 
 /// Brings the schema up to date in one transaction, under an advisory lock
 /// so that hosts starting together migrate once.
-pub(super) async fn migrate(conn: &mut Pooled) -> Result<(), StoreError> {
+pub(super) async fn migrate(conn: &mut Client) -> Result<(), StoreError> {
     let tx = conn.transaction().await?;
     tx.execute(
         "SELECT pg_advisory_xact_lock(hashtextextended('deskhand: migrating the schema', 0))",

@@ -79,11 +79,7 @@ impl PostgresStore {
             locks: Pool::new(config, location.clone(), LOCK_CONNECTIONS),
             location,
         };
-        let pool = store.pool.clone();
-        store.wait(async move {
-            let mut conn = pool.get().await?;
-            migrations::migrate(&mut conn).await
-        })?;
+        store.with(|conn| Box::pin(migrations::migrate(conn)))?;
         Ok(store)
     }
 
@@ -197,12 +193,9 @@ impl Drop for AdvisoryLock {
 }
 
 impl Store for PostgresStore {
-    fn location(&self) -> String {
-        format!("postgres {}", self.location)
-    }
-
     fn hold(&self, name: &str) -> Result<ConversationLock, StoreError> {
-        self.advisory_lock(format!("deskhand {name}"))
+        // Named as SQLite's are, apart from the conversations' locks.
+        self.advisory_lock(format!("deskhand named {name}"))
     }
 }
 

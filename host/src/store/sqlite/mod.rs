@@ -23,8 +23,6 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
     /// The conversations with a turn running in this process.
     locks: LocalLocks,
-    /// The file, or `:memory:`.
-    location: String,
 }
 
 impl SqliteStore {
@@ -44,12 +42,10 @@ impl SqliteStore {
             .map_err(open_error)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(open_error)?;
-        let mut store = Self::prepare(conn).map_err(|e| match e {
+        Self::prepare(conn).map_err(|e| match e {
             StoreError::Database(source) => open_error(source),
             other => other,
-        })?;
-        store.location = path.display().to_string();
-        Ok(store)
+        })
     }
 
     /// A private store in memory, for tests and scenario runs.
@@ -78,16 +74,11 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn: Mutex::new(conn),
             locks: LocalLocks::default(),
-            location: ":memory:".into(),
         })
     }
 }
 
 impl Store for SqliteStore {
-    fn location(&self) -> String {
-        format!("sqlite {}", self.location)
-    }
-
     fn hold(&self, name: &str) -> Result<super::ConversationLock, StoreError> {
         self.locks
             .lock(&format!("named {name}"), super::lock::LOCK_PATIENCE)
